@@ -1,0 +1,54 @@
+/** The `logharbor` binary: `server` starts the service; every other command is the CLI's. */
+import { ConfigError, loadServerConfig, parseFlags } from '../config/config.js';
+import { startServer } from './server.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...args] = argv;
+  if (command === 'server') {
+    const { flags } = parseFlags(args);
+    if (flags['help'] !== undefined) {
+      process.stdout.write(SERVER_HELP);
+      return 0;
+    }
+    let config;
+    try {
+      config = loadServerConfig(flags);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`logharbor server: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
+    const running = await startServer(config);
+    process.stderr.write(`logharbor server listening on ${running.url} (data in ${config.dataDir})\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await running.close();
+    return 0;
+  }
+  const { runCli } = await import('../cli/main.js');
+  return runCli(argv);
+}
+
+const SERVER_HELP = `Usage: logharbor server [options]
+
+Starts the CloudWatch Logs compatible server.
+
+Options:
+  --host HOST              listen address (default 127.0.0.1; env LOGHARBOR_HOST)
+  --port PORT              listen port (default 4588; env LOGHARBOR_PORT)
+  --data-dir DIR           where the embedded store keeps its data
+                           (default $XDG_DATA_HOME/logharbor or ~/.local/share/logharbor; env LOGHARBOR_DATA_DIR)
+  --store STORE            sqlite (default), sqlite:<file> or postgres://... (env LOGHARBOR_STORE)
+  --account-id ID          the account every request belongs to in development mode (default 000000000000)
+  --region REGION          region when a request carries no SigV4 credential scope (default us-east-1)
+  --config FILE            a YAML or JSON config file (env LOGHARBOR_CONFIG)
+
+Example:
+  logharbor server --port 4588 --data-dir ./data
+  aws --endpoint-url http://127.0.0.1:4588 logs create-log-group --log-group-name /prod/api
+`;

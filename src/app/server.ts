@@ -1,0 +1,63 @@
+/** The composition root for `logharbor server`: builds the store from config and wires every role. */
+import { ApiServer } from '../api/server.js';
+import { operations } from '../api/operations/index.js';
+import type { ServerConfig } from '../config/config.js';
+import type { LogStore } from '../core/ports.js';
+import { systemClock, type Clock } from '../core/ports.js';
+import type { CoreDeps } from '../core/use-cases/deps.js';
+import { buildStore } from './build-store.js';
+import { createLogger } from './logger.js';
+import type { Logger } from '../api/render-error.js';
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly store: LogStore;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly store?: LogStore;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = options.store ?? (await buildStore(config));
+  const deps: CoreDeps = { store, clock: options.clock ?? systemClock };
+  const api = new ApiServer({
+    deps,
+    operations,
+    resolveAccount: () => config.accountId,
+    defaultRegion: config.defaultRegion,
+    logger,
+  });
+  const address = await api.listen(config.port, config.host);
+
+  // Retention runs beside ingest, never on its path.
+  let retentionRunning = false;
+  const retentionTimer = setInterval(() => {
+    if (retentionRunning) return;
+    retentionRunning = true;
+    store
+      .enforceRetention(deps.clock.now())
+      .catch((err: unknown) => logger.error('retention failed', { error: String(err) }))
+      .finally(() => {
+        retentionRunning = false;
+      });
+  }, config.retentionIntervalMs || 60_000);
+  retentionTimer.unref();
+
+  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    store,
+    async close() {
+      clearInterval(retentionTimer);
+      await api.close();
+      await store.close();
+    },
+  };
+}
