@@ -144,7 +144,7 @@ function json(source: string): Internal {
     valueOf(selector, message) {
       const sel = parseSelector(selector);
       if (sel === undefined) return undefined;
-      const root = compiled.matchRoot(message);
+      const root = compiled.matchRoot(message, true);
       if (root === undefined) return undefined;
       const node = sel.wildcards > 0 ? selectAll(root, sel.segments)[0] : selectOne(root, sel.segments);
       return scalarText(node);

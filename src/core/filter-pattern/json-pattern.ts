@@ -1,7 +1,7 @@
 import { compileComparison, type Literal, type Operator } from './comparison.js';
 import { invalidTerm, malformed } from './errors.js';
 import { readSelector, selectAll, selectOne, type Selector } from './json-selector.js';
-import { JsonNumber, type JsonValue, looksLikeJsonObject, parseJsonEvent } from './json-value.js';
+import { emptyTrie, JsonNumber, type JsonValue, looksLikeJsonObject, parseJsonEvent, type PathTrie } from './json-value.js';
 import { readQuoted } from './quoted.js';
 import { MAX_REGEXES_PER_STRUCTURED_PATTERN, readRegexLiteral } from './regex.js';
 import { InvalidParameterException } from '../errors.js';
@@ -28,6 +28,7 @@ class Parser {
   pos = 0;
   regexes = 0;
   wildcardSelectors = 0;
+  readonly selectors: Selector[] = [];
   constructor(readonly src: string) {}
 
   ws(): void {
@@ -96,6 +97,7 @@ class Parser {
     if (!this.at('$')) throw malformed('condition does not start with a selector');
     const { selector, end } = readSelector(this.src, this.pos);
     this.pos = end;
+    this.selectors.push(selector);
     if (selector.wildcards > 0 && ++this.wildcardSelectors > MAX_WILDCARD_SELECTORS) {
       throw malformed('too many wildcard selectors');
     }
@@ -192,9 +194,36 @@ function compileNode(node: Node): JsonPredicate {
   return (root) => parts.some((p) => p(root));
 }
 
+/** The paths a pattern's selectors can reach; parsing builds only those. */
+function trieOf(selectors: readonly Selector[]): PathTrie {
+  const root = emptyTrie();
+  for (const sel of selectors) {
+    let node = root;
+    for (const seg of sel.segments) {
+      if (seg.kind === 'any') {
+        node.any ??= emptyTrie();
+        node = node.any;
+      } else {
+        const key = seg.kind === 'key' ? seg.name : String(seg.index);
+        let next = node.children.get(key);
+        if (next === undefined) {
+          next = emptyTrie();
+          node.children.set(key, next);
+        }
+        node = next;
+      }
+    }
+    node.whole = true;
+  }
+  return root;
+}
+
 export interface CompiledJsonPattern {
-  /** The parsed event when it matches, else undefined. */
-  matchRoot(message: string): JsonValue | undefined;
+  /**
+   * The parsed event when it matches, else undefined. Unless `complete`, the returned tree holds
+   * only what the pattern's selectors reach.
+   */
+  matchRoot(message: string, complete?: boolean): JsonValue | undefined;
 }
 
 /** `pattern` starts with `{`. */
@@ -206,10 +235,11 @@ export function compileJsonPattern(pattern: string): CompiledJsonPattern {
   }
   const parser = new Parser(body.slice(1, -1));
   const predicate = compileNode(parser.parse());
+  const trie = trieOf(parser.selectors);
   return {
-    matchRoot(message) {
+    matchRoot(message, complete = false) {
       if (!looksLikeJsonObject(message)) return undefined;
-      const root = parseJsonEvent(message);
+      const root = parseJsonEvent(message, complete ? undefined : trie);
       return root !== undefined && predicate(root) ? root : undefined;
     },
   };

@@ -160,3 +160,22 @@ describe('JSON filter patterns', () => {
     expect(compileFilterPattern('{ $.msg = "caf\u00e9" }').matches('{"msg": "caf\\u00e9"}')).toBe(true);
   });
 });
+
+describe('selector-directed parsing', () => {
+  it('still rejects events whose skipped parts are malformed', () => {
+    const p = compileFilterPattern('{ $.level = "ERROR" }');
+    expect(p.matches('{"level": "ERROR", "other": {"a": [1, 2,]}}')).toBe(false);
+    expect(p.matches('{"level": "ERROR", "other": "bad \\q escape"}')).toBe(false);
+    expect(p.matches('{"level": "ERROR", "other": {"a": [1, 2, {"b": "\\u0041"}]}}')).toBe(true);
+  });
+
+  it('keeps array positions when earlier elements are skipped', () => {
+    expect(compileFilterPattern('{ $.a[2].id = 7 }').matches('{"a": [{"id": 1}, [2], {"id": 7}]}')).toBe(true);
+    expect(compileFilterPattern('{ $.a[1] IS NULL }').matches('{"a": [{"x": 1}, null]}')).toBe(true);
+    expect(compileFilterPattern('{ $.a[0] IS NULL }').matches('{"a": [{"x": 1}, null]}')).toBe(false);
+  });
+
+  it('gives valueOf the whole event, not just the matched paths', () => {
+    expect(compileFilterPattern('{ $.level = "ERROR" }').valueOf('$.http.status', '{"level": "ERROR", "http": {"status": 503}}')).toBe('503');
+  });
+});
