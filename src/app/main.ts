@@ -52,3 +52,17 @@ Example:
   logharbor server --port 4588 --data-dir ./data
   aws --endpoint-url http://127.0.0.1:4588 logs create-log-group --log-group-name /prod/api
 `;
+
+// Run when executed directly (`tsx src/app/main.ts ...`, `node dist/app/main.js ...`); bin/logharbor.js imports it instead.
+import { pathToFileURL } from 'node:url';
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`logharbor: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
