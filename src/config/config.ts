@@ -25,7 +25,7 @@ export interface ServerConfig {
 export const DEFAULT_PORT = 4588;
 
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env['XDG_DATA_HOME'] ?? join(homedir(), '.local', 'share');
+  const base = env['XDG_DATA_HOME'] ?? join(env['HOME'] ?? homedir(), '.local', 'share');
   return join(base, 'logharbor');
 }
 
