@@ -10,6 +10,7 @@ import describeLogStreams from './describe-log-streams.js';
 import filterLogEvents from './filter-log-events.js';
 import getLogEvents from './get-log-events.js';
 import listLogGroups from './list-log-groups.js';
+import { deleteMetricFilter, describeMetricFilters, putMetricFilter, testMetricFilter } from './metric-filters.js';
 import putLogEvents from './put-log-events.js';
 import putRetentionPolicy from './put-retention-policy.js';
 import { listTagsForResource, listTagsLogGroup, tagLogGroup, tagResource, untagLogGroup, untagResource } from './tags.js';
@@ -36,6 +37,10 @@ const all: AnyOperation[] = [
   tagLogGroup,
   untagLogGroup,
   listTagsLogGroup,
+  putMetricFilter,
+  describeMetricFilters,
+  deleteMetricFilter,
+  testMetricFilter,
 ] as AnyOperation[];
 
 export const operations: ReadonlyMap<string, AnyOperation> = new Map(all.map((op) => [op.name, op]));

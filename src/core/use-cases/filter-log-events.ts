@@ -70,7 +70,7 @@ export async function filterLogEvents(deps: CoreDeps, callerScope: Scope, input:
   if (!cursor && descending && (input.startTime === undefined || input.startTime < DESCENDING_MIN_START_TIME)) {
     throw new InvalidParameterException('startFromHead=false is supported only when startTime is on or after Jan 1, 2024 00:00:00 UTC.');
   }
-  const pattern = input.filterPattern !== undefined && input.filterPattern.trim() !== '' ? compileFilterPattern(input.filterPattern) : undefined;
+  const pattern = input.filterPattern !== undefined && input.filterPattern.trim() !== '' ? compileFilterPattern(input.filterPattern, { context: 'filter-log-events' }) : undefined;
   await requireLogGroup(deps, scope, name);
 
   const limit = input.limit ?? MAX_PAGE_EVENTS;
