@@ -27,27 +27,49 @@ interface Entry {
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const BARE_VALUE_CHAR = /[A-Za-z0-9_.*+\-:/@]/;
 
-interface Field {
-  readonly value: string;
-  readonly start: number;
+/**
+ * Field boundaries of an event in typed arrays: no object per field, so time stays linear even for
+ * events with tens of thousands of fields. Field i's value is `message.slice(valueStart[i],
+ * valueEnd[i])`, without quotes or brackets; `start[i]` is where its text begins.
+ *
+ * The arrays are one scratch buffer shared by all calls (allocating typed arrays per event costs
+ * more than matching a short line), so a Fields is valid only until the next splitFields call.
+ * Matching is synchronous and never nests, which is what makes the sharing safe.
+ */
+export interface Fields {
+  readonly count: number;
+  readonly start: Int32Array;
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
 }
 
+let scratch = { start: new Int32Array(256), valueStart: new Int32Array(256), valueEnd: new Int32Array(256) };
+
 /** Splits an event into fields, stopping after `limit` fields. */
-export function splitFields(message: string, limit = Infinity): Field[] {
-  const out: Field[] = [];
+export function splitFields(message: string, limit = Infinity): Fields {
   const n = message.length;
+  // An event of n characters has at most n/2 + 1 fields (each takes a character and a blank).
+  const capacity = Math.min(limit, (n >> 1) + 1);
+  if (scratch.start.length < capacity) {
+    const size = 2 ** Math.ceil(Math.log2(capacity));
+    scratch = { start: new Int32Array(size), valueStart: new Int32Array(size), valueEnd: new Int32Array(size) };
+  }
+  const { start, valueStart, valueEnd } = scratch;
+  let count = 0;
   let p = 0;
-  while (p < n && out.length < limit) {
+  while (p < n && count < limit) {
     let c = message.charCodeAt(p);
     if (c === 32 || c === 9 || c === 10 || c === 13) {
       p++;
       continue;
     }
-    const start = p;
+    const from = p;
     if (c === 34 || c === 91) {
       const close = message.indexOf(c === 34 ? '"' : ']', p + 1);
       if (close >= 0) {
-        out.push({ value: message.slice(p + 1, close), start });
+        start[count] = from;
+        valueStart[count] = p + 1;
+        valueEnd[count++] = close;
         p = close + 1;
         continue;
       }
@@ -57,9 +79,15 @@ export function splitFields(message: string, limit = Infinity): Field[] {
       if (c === 32 || c === 9 || c === 10 || c === 13) break;
       p++;
     }
-    out.push({ value: message.slice(start, p), start });
+    start[count] = from;
+    valueStart[count] = from;
+    valueEnd[count++] = p;
   }
-  return out;
+  return { count, start, valueStart, valueEnd };
+}
+
+function valueAt(message: string, f: Fields, i: number): string {
+  return message.slice(f.valueStart[i] ?? 0, f.valueEnd[i] ?? 0);
 }
 
 /** Splits the pattern body on top-level commas (commas may sit inside quotes and regexes). */
@@ -219,22 +247,23 @@ export function compileSpaceDelimited(pattern: string): CompiledSpaceDelimited {
   const checks = entries.map((e, i) => ({ i, test: e.test })).filter((c) => c.test !== undefined);
 
   /** The value of each entry for this event, or undefined when the event has the wrong shape. */
-  function assign(message: string): { values: string[]; fields: Field[] } | undefined {
+  function assign(message: string): { values: string[]; fields: Fields } | undefined {
     if (ellipsisAt < 0) {
       const fields = splitFields(message, count);
-      if (fields.length < count) return undefined;
-      const values = fields.map((f) => f.value);
-      const last = fields[count - 1];
-      if (last !== undefined && splitFields(message.slice(last.start), 2).length > 1) {
-        values[count - 1] = message.slice(last.start).trimEnd(); // the last entry takes the rest
+      if (fields.count < count) return undefined;
+      const values: string[] = [];
+      for (let i = 0; i < count; i++) values.push(valueAt(message, fields, i));
+      const lastStart = count > 0 ? fields.start[count - 1] : undefined;
+      if (lastStart !== undefined && /\S/.test(message.slice(fields.valueEnd[count - 1] ?? 0).replace(/^["\]]/, ''))) {
+        values[count - 1] = message.slice(lastStart).trimEnd(); // the last entry takes the rest
       }
       return { values, fields };
     }
     const fields = splitFields(message);
-    if (fields.length < count) return undefined;
+    if (fields.count < count) return undefined;
     const values: string[] = [];
-    for (let i = 0; i < before; i++) values.push(fields[i]?.value ?? '');
-    for (let i = fields.length - after; i < fields.length; i++) values.push(fields[i]?.value ?? '');
+    for (let i = 0; i < before; i++) values.push(valueAt(message, fields, i));
+    for (let i = fields.count - after; i < fields.count; i++) values.push(valueAt(message, fields, i));
     return { values, fields };
   }
 
@@ -261,13 +290,13 @@ export function compileSpaceDelimited(pattern: string): CompiledSpaceDelimited {
         });
         return out;
       }
-      const total = a.fields.length;
-      a.fields.forEach((f, pos) => {
+      const total = a.fields.count;
+      for (let pos = 0; pos < total; pos++) {
         let entry: Entry | undefined;
         if (pos < before) entry = entries[pos];
         else if (pos >= total - after) entry = entries[before + pos - (total - after)];
-        out[entry?.name !== undefined ? `$${entry.name}` : `$${pos + 1}`] = f.value;
-      });
+        out[entry?.name !== undefined ? `$${entry.name}` : `$${pos + 1}`] = valueAt(message, a.fields, pos);
+      }
       return out;
     },
   };
