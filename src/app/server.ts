@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../core/ports.js';
 import type { CoreDeps } from '../core/use-cases/deps.js';
 import { buildStore } from './build-store.js';
 import { createLogger } from './logger.js';
+import { createLiveTail } from '../tail/index.js';
 import type { Logger } from '../api/render-error.js';
 
 export interface RunningServer {
@@ -26,9 +27,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = options.store ?? (await buildStore(config));
   const deps: CoreDeps = { store, clock: options.clock ?? systemClock };
+  const liveTail = createLiveTail(store, {
+    resolveScope: (_req, url) => ({ accountId: config.accountId, region: url.searchParams.get('region') ?? config.defaultRegion }),
+    onError: (err) => logger.error('live tail failed', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  });
   const api = new ApiServer({
     deps,
     operations,
+    streamingOperations: liveTail.streamingOperations,
+    routes: liveTail.routes,
     resolveAccount: () => config.accountId,
     defaultRegion: config.defaultRegion,
     logger,
@@ -56,6 +63,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
     store,
     async close() {
       clearInterval(retentionTimer);
+      liveTail.close();
       await api.close();
       await store.close();
     },
