@@ -3,7 +3,7 @@ import { EVENT_OVERHEAD_BYTES, MAX_PAGE_BYTES, MAX_PAGE_EVENTS } from '../limits
 import { decodeToken, encodeToken } from '../tokens.js';
 import type { EventPosition, Scope, StoredLogEvent } from '../types.js';
 import type { CoreDeps } from './deps.js';
-import { pickLogGroup, requireLogGroup } from './log-groups.js';
+import { clampStartTime, pickLogGroup, requireLogGroup } from './log-groups.js';
 import { utf8Length } from './put-log-events.js';
 import { compileFilterPattern, requiredTerms } from '../filter-pattern/index.js';
 
@@ -71,7 +71,8 @@ export async function filterLogEvents(deps: CoreDeps, callerScope: Scope, input:
     throw new InvalidParameterException('startFromHead=false is supported only when startTime is on or after Jan 1, 2024 00:00:00 UTC.');
   }
   const pattern = input.filterPattern !== undefined && input.filterPattern.trim() !== '' ? compileFilterPattern(input.filterPattern, { context: 'filter-log-events' }) : undefined;
-  await requireLogGroup(deps, scope, name);
+  const group = await requireLogGroup(deps, scope, name);
+  const startTime = clampStartTime(input.startTime, group, deps.clock.now());
 
   const limit = input.limit ?? MAX_PAGE_EVENTS;
   const from: EventPosition | undefined = cursor ? { timestamp: cursor.timestamp, id: cursor.id } : undefined;
@@ -89,7 +90,7 @@ export async function filterLogEvents(deps: CoreDeps, callerScope: Scope, input:
       {
         ...(input.logStreamNames !== undefined ? { streamNames: input.logStreamNames } : {}),
         ...(input.logStreamNamePrefix !== undefined ? { streamNamePrefix: input.logStreamNamePrefix } : {}),
-        ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
+        ...(startTime !== undefined ? { startTime } : {}),
         ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
         ...(from ? { from } : {}),
         descending,

@@ -2,7 +2,7 @@ import { EVENT_OVERHEAD_BYTES, MAX_PAGE_BYTES, MAX_PAGE_EVENTS } from '../limits
 import { decodeStreamToken, encodeStreamToken } from '../tokens.js';
 import type { EventPosition, Scope, StoredLogEvent } from '../types.js';
 import type { CoreDeps } from './deps.js';
-import { pickLogGroup, requireLogGroup } from './log-groups.js';
+import { clampStartTime, pickLogGroup, requireLogGroup } from './log-groups.js';
 import { utf8Length } from './put-log-events.js';
 import { ResourceNotFoundException } from '../errors.js';
 
@@ -49,14 +49,15 @@ function trimToPageBytes(events: StoredLogEvent[], fromStart: boolean): StoredLo
 export async function getLogEvents(deps: CoreDeps, callerScope: Scope, input: GetLogEventsRequest): Promise<GetLogEventsResponse> {
   const { scope, name } = pickLogGroup(callerScope, input);
   const token = input.nextToken !== undefined ? decodeStreamToken(input.nextToken) : undefined;
-  await requireLogGroup(deps, scope, name);
+  const group = await requireLogGroup(deps, scope, name);
   if (!(await deps.store.getLogStream(scope, name, input.logStreamName))) {
     throw new ResourceNotFoundException('The specified log stream does not exist.');
   }
   const limit = input.limit ?? MAX_PAGE_EVENTS;
   const forward = token ? token.direction === 'f' : input.startFromHead === true;
+  const startTime = clampStartTime(input.startTime, group, deps.clock.now());
   const range = {
-    ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
+    ...(startTime !== undefined ? { startTime } : {}),
     ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
   };
   const read = await deps.store.readStream(scope, name, input.logStreamName, {

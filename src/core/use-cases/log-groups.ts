@@ -12,6 +12,23 @@ export function groupResourceKey(groupName: string, name: string): string {
   return `${groupName}\n${name}`;
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The earliest timestamp still inside a group's retention period. Reads never return older events,
+ * even before the background job has deleted them.
+ */
+export function retentionCutoff(group: LogGroup, now: number): number | undefined {
+  return group.retentionInDays === undefined ? undefined : now - group.retentionInDays * DAY_MS;
+}
+
+/** Narrows an inclusive start time to the retention period. */
+export function clampStartTime(startTime: number | undefined, group: LogGroup, now: number): number | undefined {
+  const cutoff = retentionCutoff(group, now);
+  if (cutoff === undefined) return startTime;
+  return startTime === undefined ? cutoff : Math.max(startTime, cutoff);
+}
+
 export async function requireLogGroup(deps: CoreDeps, scope: Scope, name: string): Promise<LogGroup> {
   const group = await deps.store.getLogGroup(scope, name);
   if (!group) throw new ResourceNotFoundException('The specified log group does not exist.');
