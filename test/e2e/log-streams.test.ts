@@ -97,7 +97,8 @@ describe('log streams', () => {
     expect(err.name).toBe('InvalidParameterException');
     expect(err.message).toBe('Cannot order by LastEventTime with a logStreamNamePrefix.');
     const both = await errorOf(() => logs.send(new DescribeLogStreamsCommand({ logGroupName: 'app', logGroupIdentifier: 'app' })));
-    expect(both.name).toBe('InvalidParameterException');
+    expect(both.name).toBe('ValidationException');
+    expect(both.message).toBe('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
     const enumErr = await errorOf(() => logs.send(new DescribeLogStreamsCommand({ logGroupName: 'app', orderBy: 'Size' as never })));
     expect(enumErr.message).toBe(
       "1 validation error detected: Value 'Size' at 'orderBy' failed to satisfy constraint: Member must satisfy enum value set: [LogStreamName, LastEventTime]",

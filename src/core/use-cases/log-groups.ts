@@ -1,5 +1,5 @@
 import { logGroupArn, resolveLogGroupIdentifier } from '../arn.js';
-import { InvalidOperationException, InvalidParameterException, ResourceNotFoundException } from '../errors.js';
+import { InvalidOperationException, InvalidParameterException, ResourceNotFoundException, ValidationException } from '../errors.js';
 import { RETENTION_DAYS } from '../limits.js';
 import { decodeToken, encodeToken } from '../tokens.js';
 import type { LogGroup, LogGroupClass, Scope } from '../types.js';
@@ -44,7 +44,8 @@ export function pickLogGroup(
   input: { logGroupName?: string | undefined; logGroupIdentifier?: string | undefined },
 ): { scope: Scope; name: string } {
   if (input.logGroupName !== undefined && input.logGroupIdentifier !== undefined) {
-    throw new InvalidParameterException('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
+    // AWS answers this one with ValidationException (recorded in LocalStack's AWS-validated snapshots).
+    throw new ValidationException('LogGroup name and LogGroup ARN are mutually exclusive parameters.');
   }
   if (input.logGroupIdentifier !== undefined) return resolveLogGroupIdentifier(scope, input.logGroupIdentifier);
   if (input.logGroupName !== undefined) return { scope, name: input.logGroupName };
