@@ -1,0 +1,105 @@
+/**
+ * Versioned schema migrations for the PostgreSQL store. Each runs once, in order, inside one
+ * transaction that holds an advisory lock, so nodes starting at the same moment apply them once.
+ * `{s}` stands for the store's (quoted) schema. Never edit a released migration: append a new one.
+ *
+ * Distribution (Citus): log_groups and resources by account_id; log_streams, events and
+ * event_batches by group_id, co-located. See docs/postgres.md for why.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE {s}.log_groups (
+    id bigint GENERATED ALWAYS AS IDENTITY,
+    account_id text COLLATE "C" NOT NULL,
+    region text COLLATE "C" NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    creation_time bigint NOT NULL,
+    retention_in_days integer,
+    kms_key_id text,
+    log_group_class text NOT NULL,
+    deletion_protection boolean NOT NULL DEFAULT false,
+    -- retention classes (0 = never expires) in which this group may have events: the current one,
+    -- plus earlier ones until the background job has moved their events (see retention.ts)
+    data_classes integer[] NOT NULL DEFAULT '{0}',
+    retention_changed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (account_id, id),
+    UNIQUE (account_id, region, name)
+  );
+  CREATE INDEX log_groups_id ON {s}.log_groups (id);
+
+  CREATE TABLE {s}.log_streams (
+    group_id bigint NOT NULL,
+    id bigint GENERATED ALWAYS AS IDENTITY,
+    name text COLLATE "C" NOT NULL,
+    creation_time bigint NOT NULL,
+    first_event_timestamp bigint,
+    last_event_timestamp bigint,
+    last_ingestion_time bigint,
+    stored_bytes bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (group_id, id),
+    UNIQUE (group_id, name)
+  );
+  CREATE INDEX log_streams_last_event ON {s}.log_streams (group_id, (COALESCE(last_event_timestamp, 0)), name);
+
+  -- Events are range-partitioned by (retention_class, timestamp): every partition holds events
+  -- that expire together, so retention drops whole partitions (partitions.ts names and creates them).
+  CREATE TABLE {s}.events (
+    retention_class integer NOT NULL,
+    group_id bigint NOT NULL,
+    stream_id bigint NOT NULL,
+    timestamp bigint NOT NULL,
+    id bigint NOT NULL,
+    ingestion_time bigint NOT NULL,
+    message text NOT NULL
+  ) PARTITION BY RANGE (retention_class, timestamp);
+  CREATE INDEX events_by_stream ON {s}.events (stream_id, timestamp, id);
+  CREATE INDEX events_by_group ON {s}.events (group_id, timestamp, id);
+
+  CREATE TABLE {s}.event_partitions (
+    retention_class integer NOT NULL,
+    range_start bigint NOT NULL,
+    range_end bigint NOT NULL,
+    table_name text NOT NULL,
+    PRIMARY KEY (retention_class, range_start)
+  );
+
+  -- One row per committed append: event ids are batch * 16384 + index, so a batch names its
+  -- events. Other nodes read it to catch up on appends they missed while not listening.
+  CREATE SEQUENCE {s}.event_batch_seq;
+  CREATE TABLE {s}.event_batches (
+    id bigint PRIMARY KEY,
+    group_id bigint NOT NULL,
+    stream_id bigint NOT NULL,
+    retention_class integer NOT NULL,
+    min_timestamp bigint NOT NULL,
+    max_timestamp bigint NOT NULL,
+    event_count integer NOT NULL,
+    node_id text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+
+  -- Deleted streams and groups whose events the background job still has to remove.
+  CREATE TABLE {s}.reclaim_queue (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    group_id bigint NOT NULL,
+    stream_id bigint
+  );
+
+  CREATE TABLE {s}.resources (
+    account_id text COLLATE "C" NOT NULL,
+    region text COLLATE "C" NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    key text COLLATE "C" NOT NULL,
+    -- JSON text, not jsonb: values come back exactly as stored (jsonb reorders keys)
+    value text NOT NULL,
+    PRIMARY KEY (account_id, region, kind, key)
+  );
+
+  -- When each background job last ran, so that it runs once per interval across all nodes.
+  CREATE TABLE {s}.job_runs (
+    name text PRIMARY KEY,
+    last_run_at timestamptz NOT NULL,
+    node_id text NOT NULL
+  );
+  `,
+];
