@@ -123,7 +123,7 @@ class LiveTailSession {
     this.rate = options.maxEventsPerSecond ?? MAX_EVENTS_PER_SECOND;
     this.tokens = Math.min(this.rate, MAX_EVENTS_PER_UPDATE);
     this.maxBuffered = options.maxBufferedEvents ?? MAX_BUFFERED_EVENTS;
-    this.minInterval = options.minUpdateIntervalMs ?? 20;
+    this.minInterval = options.minUpdateIntervalMs ?? 10;
     this.maxBacklog = options.maxSocketBacklogBytes ?? 1024 * 1024;
     this.random = options.random ?? Math.random;
   }
