@@ -1,4 +1,12 @@
-/** Versioned schema migrations for the embedded store; applied in order inside one transaction each. */
+/**
+ * Versioned schema migrations for the embedded store; applied in order inside one transaction each.
+ *
+ * Version 2 replaced one row per event (`events`, about 200 bytes per event) by the chunked layout
+ * described in docs/storage.md: `head_batches` (the durable write-ahead of each PutLogEvents call,
+ * uncompressed) sealed into `chunks` (zstd-compressed columns of one stream) with a 4-gram filter
+ * each in `chunk_filters`. Blob columns come last so that reading a row's bounds never touches
+ * the blob's overflow pages.
+ */
 export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE log_groups (
@@ -43,6 +51,46 @@ export const MIGRATIONS: readonly string[] = [
     key TEXT NOT NULL,
     value TEXT NOT NULL,
     PRIMARY KEY (account_id, region, kind, key)
+  ) WITHOUT ROWID;
+  `,
+  `
+  CREATE TABLE head_batches (
+    id INTEGER PRIMARY KEY,
+    group_id INTEGER NOT NULL,
+    stream_id INTEGER NOT NULL,
+    first_event_id INTEGER NOT NULL,
+    event_count INTEGER NOT NULL,
+    min_ts INTEGER NOT NULL,
+    max_ts INTEGER NOT NULL,
+    ingestion_time INTEGER NOT NULL,
+    raw_bytes INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE INDEX head_batches_by_stream ON head_batches (stream_id, id);
+  CREATE INDEX head_batches_by_group ON head_batches (group_id, min_ts);
+  CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    group_id INTEGER NOT NULL,
+    stream_id INTEGER NOT NULL,
+    min_ts INTEGER NOT NULL,
+    max_ts INTEGER NOT NULL,
+    min_id INTEGER NOT NULL,
+    max_id INTEGER NOT NULL,
+    event_count INTEGER NOT NULL,
+    raw_bytes INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE INDEX chunks_by_stream ON chunks (stream_id, min_ts);
+  CREATE INDEX chunks_by_group ON chunks (group_id, min_ts);
+  CREATE INDEX chunks_by_level ON chunks (level, id);
+  CREATE TABLE chunk_filters (
+    chunk_id INTEGER PRIMARY KEY,
+    filter BLOB NOT NULL
+  );
+  CREATE TABLE store_meta (
+    key TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
 ];

@@ -1,11 +1,21 @@
 /**
- * The embedded store: one SQLite database in WAL mode through better-sqlite3.
- * A write is acknowledged only after its transaction commits (synchronous=FULL by default, so it
- * survives power loss as well as kill -9).
+ * The embedded store: one SQLite database in WAL mode through better-sqlite3, events kept in
+ * compressed, filtered chunks (docs/storage.md).
+ *
+ * This connection owns the metadata (groups, streams, resources) and every read. Event data is
+ * written by one EventWriter, in a worker thread for file databases: PutLogEvents batches are
+ * committed to `head_batches` (acknowledged = committed; synchronous=FULL by default, so it survives
+ * power loss as well as kill -9) and later sealed into zstd chunks with 4-gram filters.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, type EventColumns } from './codec.js';
+import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
+import type { WriterOptions } from './event-writer.js';
+import { mergeSegments, type Segment } from './merge.js';
+import { buildNgramFilter, mayContain } from './ngram-filter.js';
+import { InlineWriterClient, ThreadWriterClient, type WriterClient } from './writer-client.js';
 import { ResourceAlreadyExistsException, ResourceNotFoundException } from '../../core/errors.js';
 import type {
   AppendedEvents,
@@ -28,8 +38,14 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** 'FULL' survives power loss; 'NORMAL' survives process crashes (kill -9) only. */
   readonly synchronous?: 'FULL' | 'NORMAL';
-  /** rows fetched per scan batch */
+  /** events per scan batch */
   readonly scanBatchSize?: number;
+  /** run the event writer in a worker thread (default: yes for files, no for ':memory:') */
+  readonly writerThread?: boolean;
+  /** sealing and compression knobs (see event-writer.ts) */
+  readonly writer?: Partial<Omit<WriterOptions, 'path' | 'synchronous'>>;
+  /** bytes of decoded chunks kept for GetLogEvents paging */
+  readonly chunkCacheBytes?: number;
 }
 
 interface GroupRow {
@@ -53,15 +69,7 @@ interface StreamRow {
   stored_bytes: number;
 }
 
-interface EventRow {
-  id: number;
-  stream_id: number;
-  timestamp: number;
-  ingestion_time: number;
-  message: string;
-}
 
-const DAY_MS = 86_400_000;
 
 function toGroup(row: GroupRow): LogGroup {
   return {
@@ -92,22 +100,126 @@ function likePrefix(prefix: string): string {
   return prefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
 }
 
+interface ChunkRow {
+  id: number;
+  stream_id: number;
+  min_ts: number;
+  max_ts: number;
+}
+
+interface HeadRow {
+  stream_id: number;
+  first_event_id: number;
+  ingestion_time: number;
+  min_ts: number;
+  max_ts: number;
+  data: Buffer;
+}
+
+/** Reads of chunks a search can skip: at most this many bytes per term are checked with Buffer.indexOf. */
+function matchingEvents(columns: EventColumns, terms: readonly Buffer[]): number[] {
+  const { text, offsets, count } = columns;
+  const [first, ...rest] = [...terms].sort((a, b) => b.length - a.length) as [Buffer, ...Buffer[]];
+  const out: number[] = [];
+  let idx = 0;
+  let pos = text.indexOf(first, offsets[0]);
+  while (pos !== -1 && pos < offsets[count]!) {
+    // The event holding pos: offsets only grow, so walk forward (binary search for long jumps).
+    if (offsets[idx + 1]! <= pos) {
+      let lo = idx + 1;
+      let hi = count - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (offsets[mid + 1]! <= pos) lo = mid + 1;
+        else hi = mid;
+      }
+      idx = lo;
+    }
+    const start = offsets[idx]!;
+    const end = offsets[idx + 1]!;
+    if (pos + first.length <= end) {
+      let all = true;
+      for (const term of rest) {
+        const at = text.indexOf(term, start);
+        if (at === -1 || at + term.length > end) {
+          all = false;
+          break;
+        }
+      }
+      if (all) out.push(idx);
+      if (idx + 1 >= count) break;
+      pos = text.indexOf(first, end);
+      continue;
+    }
+    pos = text.indexOf(first, pos + 1);
+  }
+  return out;
+}
+
+/** A small LRU of decoded chunks, by bytes, so GetLogEvents paging through a chunk decodes it once. */
+class ChunkCache {
+  private readonly entries = new Map<number, EventColumns>();
+  private bytes = 0;
+  constructor(private readonly maxBytes: number) {}
+  get(id: number): EventColumns | undefined {
+    const hit = this.entries.get(id);
+    if (hit) {
+      this.entries.delete(id);
+      this.entries.set(id, hit);
+    }
+    return hit;
+  }
+  set(id: number, columns: EventColumns): void {
+    const size = columns.text.length + columns.count * 28;
+    if (size > this.maxBytes) return;
+    this.entries.set(id, columns);
+    this.bytes += size;
+    for (const [key, value] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(key);
+      this.bytes -= value.text.length + value.count * 28;
+    }
+  }
+}
+
 export class SqliteLogStore implements LogStore {
   readonly capabilities: StoreCapabilities = { tail: 'notify' };
   private readonly db: Database.Database;
   private readonly listeners = new Set<(batch: AppendedEvents) => void>();
   private readonly scanBatchSize: number;
+  private readonly writer: WriterClient;
+  private readonly cache: ChunkCache;
+  private nextEventId: number;
   private readonly stmts;
 
   constructor(options: SqliteStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    const memory = options.path === ':memory:';
+    if (!memory) mkdirSync(dirname(options.path), { recursive: true });
     this.db = new Database(options.path);
+    // Only possible before the first table exists: lets retention and deletes give pages back.
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('cache_size = -65536');
-    this.scanBatchSize = options.scanBatchSize ?? 2_000;
+    this.db.pragma('busy_timeout = 10000');
+    this.db.pragma('cache_size = -32768');
+    this.scanBatchSize = options.scanBatchSize ?? 1_000;
+    this.cache = new ChunkCache(options.chunkCacheBytes ?? 32 * 1024 * 1024);
     this.migrate();
+    this.importLegacyEvents();
+    this.nextEventId = this.loadNextEventId();
+    const writerOptions: WriterOptions = {
+      ...DEFAULT_WRITER_OPTIONS,
+      ...options.writer,
+      path: options.path,
+      synchronous: options.synchronous ?? 'FULL',
+    };
+    if (memory && options.writerThread) throw new Error('an in-memory store cannot use a writer thread');
+    if (memory) {
+      // One connection per ':memory:' handle: the writer must share ours.
+      this.writer = new InlineWriterClient({ ...writerOptions, path: options.path }, this.db);
+    } else {
+      this.writer = options.writerThread === false ? new InlineWriterClient(writerOptions) : new ThreadWriterClient(writerOptions);
+    }
     const db = this.db;
     this.stmts = {
       groupByName: db.prepare<[string, string, string], GroupRow>(
@@ -120,19 +232,27 @@ export class SqliteLogStore implements LogStore {
       deleteGroup: db.prepare('DELETE FROM log_groups WHERE id = ?'),
       deleteGroupStreams: db.prepare('DELETE FROM log_streams WHERE group_id = ?'),
       streamByName: db.prepare<[number, string], StreamRow>('SELECT * FROM log_streams WHERE group_id = ? AND name = ?'),
+      streamIdByName: db.prepare<[number, string], { id: number }>('SELECT id FROM log_streams WHERE group_id = ? AND name = ?'),
       insertStream: db.prepare('INSERT INTO log_streams (group_id, name, creation_time) VALUES (?, ?, ?)'),
       deleteStream: db.prepare('DELETE FROM log_streams WHERE id = ?'),
-      insertEvent: db.prepare('INSERT INTO events (group_id, stream_id, timestamp, ingestion_time, message) VALUES (?, ?, ?, ?, ?)'),
-      updateStreamStats: db.prepare(
-        `UPDATE log_streams SET
-           first_event_timestamp = MIN(COALESCE(first_event_timestamp, @first), @first),
-           last_event_timestamp = MAX(COALESCE(last_event_timestamp, @last), @last),
-           last_ingestion_time = @ingestionTime,
-           stored_bytes = stored_bytes + @bytes
-         WHERE id = @id`,
-      ),
-      updateGroupBytes: db.prepare('UPDATE log_groups SET stored_bytes = stored_bytes + ? WHERE id = ?'),
+      updateGroupBytes: db.prepare('UPDATE log_groups SET stored_bytes = MAX(0, stored_bytes + ?) WHERE id = ?'),
       streamNames: db.prepare<[number], { id: number; name: string }>('SELECT id, name FROM log_streams WHERE group_id = ?'),
+      chunkData: db.prepare<[number], { data: Buffer }>('SELECT data FROM chunks WHERE id = ?'),
+      chunkFilter: db.prepare<[number], { filter: Buffer }>('SELECT filter FROM chunk_filters WHERE chunk_id = ?'),
+      streamChunks: db.prepare<[number, number, number], ChunkRow>(
+        'SELECT id, stream_id, min_ts, max_ts FROM chunks WHERE stream_id = ? AND max_ts >= ? AND min_ts <= ?',
+      ),
+      streamHeads: db.prepare<[number, number, number], HeadRow>(
+        `SELECT stream_id, first_event_id, ingestion_time, min_ts, max_ts, data FROM head_batches
+         WHERE stream_id = ? AND max_ts >= ? AND min_ts <= ?`,
+      ),
+      groupChunks: db.prepare<[number, number, number], ChunkRow>(
+        'SELECT id, stream_id, min_ts, max_ts FROM chunks WHERE group_id = ? AND max_ts >= ? AND min_ts <= ?',
+      ),
+      groupHeads: db.prepare<[number, number, number], HeadRow>(
+        `SELECT stream_id, first_event_id, ingestion_time, min_ts, max_ts, data FROM head_batches
+         WHERE group_id = ? AND max_ts >= ? AND min_ts <= ?`,
+      ),
       getResource: db.prepare<[string, string, string, string], { value: string }>(
         'SELECT value FROM resources WHERE account_id = ? AND region = ? AND kind = ? AND key = ?',
       ),
@@ -146,6 +266,50 @@ export class SqliteLogStore implements LogStore {
       ),
       deleteResources: db.prepare(`DELETE FROM resources WHERE account_id = ? AND region = ? AND kind = ? AND key LIKE ? ESCAPE '\\'`),
     };
+  }
+
+  /** Ids are never reused: the next one is past every id ever committed. */
+  private loadNextEventId(): number {
+    const row = this.db
+      .prepare<[], { n: number | null }>(
+        `SELECT MAX(
+           COALESCE((SELECT value FROM store_meta WHERE key = 'next_event_id'), 1),
+           COALESCE((SELECT MAX(max_id) + 1 FROM chunks), 1),
+           COALESCE((SELECT MAX(first_event_id + event_count) FROM head_batches), 1)) AS n`,
+      )
+      .get();
+    return row?.n ?? 1;
+  }
+
+  /** Databases written by the one-row-per-event layout (schema 1): their events become chunks once. */
+  private importLegacyEvents(): void {
+    const legacy = this.db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'").get();
+    if (!legacy) return;
+    const streams = this.db.prepare<[], { stream_id: number; group_id: number }>('SELECT DISTINCT stream_id, group_id FROM events').all();
+    const read = this.db.prepare<[number], { id: number; timestamp: number; ingestion_time: number; message: string }>(
+      'SELECT id, timestamp, ingestion_time, message FROM events WHERE stream_id = ? ORDER BY timestamp, id',
+    );
+    const insert = this.db.prepare(
+      `INSERT INTO chunks (group_id, stream_id, min_ts, max_ts, min_id, max_id, event_count, raw_bytes, level, data)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertFilter = this.db.prepare('INSERT INTO chunk_filters (chunk_id, filter) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const { stream_id, group_id } of streams) {
+        const rows = read.all(stream_id);
+        for (let start = 0; start < rows.length; start += DEFAULT_WRITER_OPTIONS.sealEvents) {
+          const part = rows.slice(start, start + DEFAULT_WRITER_OPTIONS.sealEvents);
+          const head = decodeHeadBatch(encodeHeadBatch(part.map((r) => r.timestamp), part.map((r) => r.message)).data, 0, 0);
+          const columns: EventColumns = { ...head, ids: Float64Array.from(part, (r) => r.id), ingestionTimes: Float64Array.from(part, (r) => r.ingestion_time) };
+          const chunk = encodeChunk(columns, DEFAULT_WRITER_OPTIONS.sealLevel);
+          const { lastInsertRowid } = insert.run(group_id, stream_id, chunk.minTimestamp, chunk.maxTimestamp, chunk.minId, chunk.maxId, chunk.count, chunk.rawBytes, DEFAULT_WRITER_OPTIONS.sealLevel, chunk.data);
+          insertFilter.run(lastInsertRowid, buildNgramFilter(columns.text, columns.offsets, columns.count));
+        }
+      }
+      const maxId = this.db.prepare<[], { m: number | null }>('SELECT MAX(id) AS m FROM events').get()?.m ?? 0;
+      this.db.prepare(`INSERT INTO store_meta (key, value) VALUES ('next_event_id', ?) ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)`).run(maxId + 1);
+      this.db.exec('DROP TABLE events');
+    })();
   }
 
   private migrate(): void {
@@ -325,30 +489,33 @@ export class SqliteLogStore implements LogStore {
     ingestionTime: number,
   ): Promise<AppendResult> {
     const group = this.requireGroup(scope, groupName);
-    const stream = this.requireStream(group.id, streamName);
-    let firstId = 0;
-    const stored: StoredLogEvent[] = [];
-    const wantStored = this.listeners.size > 0;
-    this.db.transaction(() => {
-      let bytes = 0;
-      let first = Number.POSITIVE_INFINITY;
-      let last = Number.NEGATIVE_INFINITY;
-      for (let i = 0; i < events.length; i++) {
-        const event = events[i]!;
-        const { lastInsertRowid } = this.stmts.insertEvent.run(group.id, stream.id, event.timestamp, ingestionTime, event.message);
-        const id = Number(lastInsertRowid);
-        if (i === 0) firstId = id;
-        if (wantStored) stored.push({ id, streamName, timestamp: event.timestamp, ingestionTime, message: event.message });
-        bytes += Buffer.byteLength(event.message, 'utf8');
-        if (event.timestamp < first) first = event.timestamp;
-        if (event.timestamp > last) last = event.timestamp;
-      }
-      if (events.length > 0) {
-        this.stmts.updateStreamStats.run({ id: stream.id, first, last, ingestionTime, bytes });
-        this.stmts.updateGroupBytes.run(bytes, group.id);
-      }
-    })();
-    if (wantStored && stored.length > 0) this.emit({ scope, groupName, streamName, events: stored });
+    const stream = this.stmts.streamIdByName.get(group.id, streamName);
+    if (!stream) throw new ResourceNotFoundException('The specified log stream does not exist.');
+    const n = events.length;
+    const firstId = this.nextEventId;
+    if (n === 0) return { firstId };
+    this.nextEventId += n;
+    const timestamps = new Float64Array(n);
+    const messages: string[] = new Array<string>(n);
+    let minTs = Number.POSITIVE_INFINITY;
+    let maxTs = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const event = events[i]!;
+      timestamps[i] = event.timestamp;
+      messages[i] = event.message;
+      if (event.timestamp < minTs) minTs = event.timestamp;
+      if (event.timestamp > maxTs) maxTs = event.timestamp;
+    }
+    const { data, bytes } = encodeHeadBatch(timestamps, messages);
+    await this.writer.request({
+      type: 'append',
+      item: { groupId: group.id, streamId: stream.id, firstId, count: n, minTs, maxTs, ingestionTime, rawBytes: bytes, data },
+    });
+    if (this.listeners.size > 0) {
+      const stored: StoredLogEvent[] = new Array<StoredLogEvent>(n);
+      for (let i = 0; i < n; i++) stored[i] = { id: firstId + i, streamName, timestamp: timestamps[i]!, ingestionTime, message: messages[i]! };
+      this.emit({ scope, groupName, streamName, events: stored });
+    }
     return { firstId };
   }
 
@@ -367,121 +534,158 @@ export class SqliteLogStore implements LogStore {
     return () => this.listeners.delete(listener);
   }
 
+  private decodeCached(chunkId: number): EventColumns | undefined {
+    const hit = this.cache.get(chunkId);
+    if (hit) return hit;
+    const row = this.stmts.chunkData.get(chunkId);
+    if (!row) return undefined; // dropped by retention or a delete meanwhile
+    const columns = decodeChunk(row.data);
+    this.cache.set(chunkId, columns);
+    return columns;
+  }
+
+  private headSegment(row: HeadRow, streamName: string): Segment {
+    return {
+      minTs: row.min_ts,
+      maxTs: row.max_ts,
+      streamName,
+      open: () => ({ columns: decodeHeadBatch(row.data, row.first_event_id, row.ingestion_time) }),
+    };
+  }
+
   async readStream(scope: Scope, groupName: string, streamName: string, query: ReadStreamQuery): Promise<StoredLogEvent[]> {
     const group = this.requireGroup(scope, groupName);
     const stream = this.requireStream(group.id, streamName);
-    const where = ['stream_id = @streamId'];
-    const params: Record<string, unknown> = { streamId: stream.id, limit: query.limit };
-    if (query.startTime !== undefined) {
-      where.push('timestamp >= @startTime');
-      params['startTime'] = query.startTime;
-    }
-    if (query.endTime !== undefined) {
-      where.push('timestamp < @endTime');
-      params['endTime'] = query.endTime;
-    }
     const forward = query.direction === 'forward';
+    // endTime is exclusive here; timestamps are whole milliseconds.
+    const endTime = query.endTime !== undefined ? query.endTime - 1 : undefined;
+    let lo = query.startTime ?? Number.MIN_SAFE_INTEGER;
+    let hi = endTime ?? Number.MAX_SAFE_INTEGER;
     if (query.from) {
-      where.push(`(timestamp, id) ${forward ? '>' : '<'} (@fromTime, @fromId)`);
-      params['fromTime'] = query.from.timestamp;
-      params['fromId'] = query.from.id;
+      if (forward) lo = Math.max(lo, query.from.timestamp);
+      else hi = Math.min(hi, query.from.timestamp);
     }
-    const dir = forward ? 'ASC' : 'DESC';
-    const rows = this.db
-      .prepare<Record<string, unknown>, EventRow>(
-        `SELECT id, stream_id, timestamp, ingestion_time, message FROM events INDEXED BY events_by_stream
-         WHERE ${where.join(' AND ')} ORDER BY timestamp ${dir}, id ${dir} LIMIT @limit`,
-      )
-      .all(params);
-    return rows.map((row) => ({
-      id: row.id,
-      streamName,
-      timestamp: row.timestamp,
-      ingestionTime: row.ingestion_time,
-      message: row.message,
-    }));
+    if (lo > hi || query.limit <= 0) return [];
+    const segments: Segment[] = [];
+    for (const c of this.stmts.streamChunks.all(stream.id, lo, hi)) {
+      segments.push({ minTs: c.min_ts, maxTs: c.max_ts, streamName, open: () => {
+        const columns = this.decodeCached(c.id);
+        return columns ? { columns } : undefined;
+      } });
+    }
+    for (const h of this.stmts.streamHeads.all(stream.id, lo, hi)) segments.push(this.headSegment(h, streamName));
+    const out: StoredLogEvent[] = [];
+    for (const cursor of mergeSegments(segments, {
+      ...(query.startTime !== undefined ? { startTime: query.startTime } : {}),
+      ...(endTime !== undefined ? { endTime } : {}),
+      ...(query.from ? { from: query.from } : {}),
+      descending: !forward,
+    })) {
+      const i = cursor.order[cursor.pos]!;
+      const c = cursor.columns;
+      out.push({ id: c.ids[i]!, streamName, timestamp: c.timestamps[i]!, ingestionTime: c.ingestionTimes[i]!, message: messageAt(c, i) });
+      if (out.length >= query.limit) break;
+    }
+    return out;
   }
 
   async *scan(scope: Scope, groupName: string, query: ScanQuery, signal?: AbortSignal): AsyncIterable<StoredLogEvent[]> {
     const group = this.requireGroup(scope, groupName);
     const names = new Map<number, string>();
-    const loadNames = () => {
-      for (const row of this.stmts.streamNames.all(group.id)) names.set(row.id, row.name);
-    };
-    loadNames();
-    const where = ['group_id = @groupId'];
-    const params: Record<string, unknown> = { groupId: group.id, limit: this.scanBatchSize };
-    if (query.streamNames !== undefined) {
-      const ids = [...names].filter(([, name]) => query.streamNames!.includes(name)).map(([id]) => id);
-      if (ids.length === 0) return;
-      where.push(`stream_id IN (${ids.join(',')})`);
-    } else if (query.streamNamePrefix !== undefined) {
-      const prefix = query.streamNamePrefix;
-      const ids = [...names].filter(([, name]) => name.startsWith(prefix)).map(([id]) => id);
-      if (ids.length === 0) return;
-      where.push(`stream_id IN (${ids.join(',')})`);
+    for (const row of this.stmts.streamNames.all(group.id)) {
+      if (query.streamNames !== undefined && !query.streamNames.includes(row.name)) continue;
+      if (query.streamNames === undefined && query.streamNamePrefix !== undefined && !row.name.startsWith(query.streamNamePrefix)) continue;
+      names.set(row.id, row.name);
     }
-    if (query.startTime !== undefined) {
-      where.push('timestamp >= @startTime');
-      params['startTime'] = query.startTime;
+    if (names.size === 0) return;
+    let lo = query.startTime ?? Number.MIN_SAFE_INTEGER;
+    let hi = query.endTime ?? Number.MAX_SAFE_INTEGER;
+    if (query.from) {
+      if (query.descending) hi = Math.min(hi, query.from.timestamp);
+      else lo = Math.max(lo, query.from.timestamp);
     }
-    if (query.endTime !== undefined) {
-      where.push('timestamp <= @endTime');
-      params['endTime'] = query.endTime;
+    if (lo > hi) return;
+    const terms = (query.requiredTerms ?? []).filter((t) => t.length > 0).map((t) => Buffer.from(t, 'utf8'));
+    const segments: Segment[] = [];
+    for (const c of this.stmts.groupChunks.all(group.id, lo, hi)) {
+      const streamName = names.get(c.stream_id);
+      if (streamName === undefined) continue;
+      segments.push({
+        minTs: c.min_ts,
+        maxTs: c.max_ts,
+        streamName,
+        open: () => {
+          if (terms.length > 0) {
+            const filter = this.stmts.chunkFilter.get(c.id)?.filter;
+            if (filter && !terms.every((t) => mayContain(filter, t))) return undefined;
+          }
+          // Scans do not go through the cache: one search must not evict every reader's chunks.
+          const row = this.stmts.chunkData.get(c.id);
+          if (!row) return undefined;
+          const columns = decodeChunk(row.data);
+          if (terms.length === 0) return { columns };
+          const selected = matchingEvents(columns, terms);
+          return selected.length > 0 ? { columns, selected } : undefined;
+        },
+      });
     }
-    const cmp = query.descending ? '<' : '>';
-    const dir = query.descending ? 'DESC' : 'ASC';
-    const base = where.join(' AND ');
-    const first = this.db.prepare<Record<string, unknown>, EventRow>(
-      `SELECT id, stream_id, timestamp, ingestion_time, message FROM events INDEXED BY events_by_group
-       WHERE ${base} ORDER BY timestamp ${dir}, id ${dir} LIMIT @limit`,
-    );
-    const next = this.db.prepare<Record<string, unknown>, EventRow>(
-      `SELECT id, stream_id, timestamp, ingestion_time, message FROM events INDEXED BY events_by_group
-       WHERE ${base} AND (timestamp, id) ${cmp} (@fromTime, @fromId) ORDER BY timestamp ${dir}, id ${dir} LIMIT @limit`,
-    );
-    let from = query.from;
-    for (;;) {
-      if (signal?.aborted) return;
-      const rows = from ? next.all({ ...params, fromTime: from.timestamp, fromId: from.id }) : first.all(params);
-      if (rows.length === 0) return;
-      const batch: StoredLogEvent[] = [];
-      for (const row of rows) {
-        let streamName = names.get(row.stream_id);
-        if (streamName === undefined) {
-          loadNames();
-          streamName = names.get(row.stream_id);
+    for (const h of this.stmts.groupHeads.all(group.id, lo, hi)) {
+      const streamName = names.get(h.stream_id);
+      if (streamName === undefined) continue;
+      const seg = this.headSegment(h, streamName);
+      segments.push(
+        terms.length === 0
+          ? seg
+          : {
+              ...seg,
+              open: () => {
+                const columns = decodeHeadBatch(h.data, h.first_event_id, h.ingestion_time);
+                const selected = matchingEvents(columns, terms);
+                return selected.length > 0 ? { columns, selected } : undefined;
+              },
+            },
+      );
+    }
+    let batch: StoredLogEvent[] = [];
+    let sliceStart = performance.now();
+    for (const cursor of mergeSegments(segments, {
+      ...(query.startTime !== undefined ? { startTime: query.startTime } : {}),
+      ...(query.endTime !== undefined ? { endTime: query.endTime } : {}),
+      ...(query.from ? { from: query.from } : {}),
+      descending: query.descending,
+    })) {
+      const i = cursor.order[cursor.pos]!;
+      const c = cursor.columns;
+      batch.push({ id: c.ids[i]!, streamName: cursor.streamName, timestamp: c.timestamps[i]!, ingestionTime: c.ingestionTimes[i]!, message: messageAt(c, i) });
+      if (batch.length >= this.scanBatchSize || (batch.length % 256 === 0 && performance.now() - sliceStart > 10)) {
+        if (signal?.aborted) return;
+        yield batch;
+        batch = [];
+        if (signal?.aborted) return;
+        // Let requests in between slices of a long search.
+        if (performance.now() - sliceStart > 10) {
+          await new Promise((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
         }
-        // Events of a stream deleted meanwhile are skipped.
-        if (streamName === undefined) continue;
-        batch.push({ id: row.id, streamName, timestamp: row.timestamp, ingestionTime: row.ingestion_time, message: row.message });
       }
-      const last = rows[rows.length - 1]!;
-      from = { timestamp: last.timestamp, id: last.id };
-      if (batch.length > 0) yield batch;
-      if (rows.length < this.scanBatchSize) return;
     }
+    if (batch.length > 0 && !signal?.aborted) yield batch;
   }
 
   async enforceRetention(now: number): Promise<number> {
-    const groups = this.db
-      .prepare<[], { id: number; retention_in_days: number }>('SELECT id, retention_in_days FROM log_groups WHERE retention_in_days IS NOT NULL')
-      .all();
-    let removed = 0;
-    const del = this.db.prepare(
-      'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE group_id = ? AND timestamp < ? LIMIT 10000)',
-    );
-    for (const group of groups) {
-      const cutoff = now - group.retention_in_days * DAY_MS;
-      for (;;) {
-        const { changes } = del.run(group.id, cutoff);
-        removed += changes;
-        if (changes < 10_000) break;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
+    const removed = await this.writer.request({ type: 'retention', now });
     await this.reclaimOrphans();
     return removed;
+  }
+
+  /** Seals every stream's head now (tests, benchmarks, shutdown of a bulk load). */
+  async sealAll(): Promise<number> {
+    return this.writer.request({ type: 'seal-all' });
+  }
+
+  /** Recompresses every chunk at the writer's compact level now, instead of when idle. */
+  async compactAll(): Promise<number> {
+    return this.writer.request({ type: 'compact-all' });
   }
 
   private reclaimTimer: NodeJS.Timeout | undefined;
@@ -494,20 +698,9 @@ export class SqliteLogStore implements LogStore {
     this.reclaimTimer.unref();
   }
 
-  /** Deletes, in small transactions, events whose stream or group no longer exists. */
+  /** Deletes, in small transactions, the data of streams and groups that no longer exist. */
   async reclaimOrphans(): Promise<number> {
-    const del = this.db.prepare(
-      `DELETE FROM events WHERE id IN (
-         SELECT id FROM events WHERE stream_id NOT IN (SELECT id FROM log_streams) LIMIT 10000)`,
-    );
-    let removed = 0;
-    for (;;) {
-      if (!this.db.open) return removed;
-      const { changes } = del.run();
-      removed += changes;
-      if (changes < 10_000) return removed;
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    return this.writer.request({ type: 'reclaim' });
   }
 
   async putResource(scope: Scope, kind: string, key: string, value: unknown): Promise<void> {
@@ -540,6 +733,7 @@ export class SqliteLogStore implements LogStore {
   async close(): Promise<void> {
     if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
     this.listeners.clear();
+    await this.writer.close();
     if (this.db.open) this.db.close();
   }
 }

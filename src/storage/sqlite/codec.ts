@@ -1,0 +1,289 @@
+/**
+ * Binary layouts of the embedded store's event data, free of SQLite so that the PostgreSQL
+ * backend (or a worker thread) can store and read the same bytes.
+ *
+ * A *head batch* is one PutLogEvents call as it was committed: uncompressed, cheap to write,
+ * events already in (timestamp, id) order, ids consecutive from the row's first id.
+ *
+ * A *chunk* is many events of one stream, sealed: sorted by (timestamp, id), split into columns
+ * (ids, timestamps, ingestion times as zigzag-delta varints; message lengths; message bytes) and
+ * compressed with zstd. Columns compress far better than rows: deltas are tiny and repetitive, and
+ * the messages sit next to each other for zstd's match finder.
+ */
+import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
+
+/** Events decoded for reading: parallel columns plus the UTF-8 text they index into. */
+export interface EventColumns {
+  readonly count: number;
+  readonly ids: Float64Array;
+  readonly timestamps: Float64Array;
+  readonly ingestionTimes: Float64Array;
+  /** offsets[i]..offsets[i+1] are event i's bytes in text */
+  readonly offsets: Uint32Array;
+  readonly text: Buffer;
+  /** every byte of text is ASCII, so latin1 decoding gives the same string faster */
+  readonly ascii: boolean;
+}
+
+export function messageAt(columns: EventColumns, i: number): string {
+  return columns.text.toString(columns.ascii ? 'latin1' : 'utf8', columns.offsets[i]!, columns.offsets[i + 1]!);
+}
+
+/** UTF-8 bytes of all messages and where each starts; ASCII batches skip per-message byte counting. */
+export function encodeMessages(messages: readonly string[]): { text: Buffer; offsets: Uint32Array; ascii: boolean } {
+  const joined = messages.join('');
+  const text = Buffer.from(joined, 'utf8');
+  const offsets = new Uint32Array(messages.length + 1);
+  const ascii = text.length === joined.length;
+  let at = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    at += ascii ? m.length : Buffer.byteLength(m, 'utf8');
+    offsets[i + 1] = at;
+  }
+  return { text, offsets, ascii };
+}
+
+// ---- head batches -------------------------------------------------------------------------------
+// [u32 count][u32 flags][f64 timestamps x count][u32 byte offsets x (count+1)][text]
+
+const HEAD_ASCII = 1;
+
+export function encodeHeadBatch(timestamps: ArrayLike<number>, messages: readonly string[]): { data: Buffer; bytes: number } {
+  const n = messages.length;
+  const { text, offsets, ascii } = encodeMessages(messages);
+  const head = 8 + 8 * n + 4 * (n + 1);
+  const data = Buffer.allocUnsafe(head + text.length);
+  data.writeUInt32LE(n, 0);
+  data.writeUInt32LE(ascii ? HEAD_ASCII : 0, 4);
+  let p = 8;
+  for (let i = 0; i < n; i++, p += 8) data.writeDoubleLE(timestamps[i]!, p);
+  Buffer.from(offsets.buffer, offsets.byteOffset, offsets.byteLength).copy(data, p);
+  text.copy(data, head);
+  return { data, bytes: text.length };
+}
+
+/** The head layout from columns (retention rewrites a batch it cut). */
+export function encodeHeadColumns(columns: EventColumns): Buffer {
+  const n = columns.count;
+  const head = 8 + 8 * n + 4 * (n + 1);
+  const base = columns.offsets[0]!;
+  const bytes = columns.offsets[n]! - base;
+  const data = Buffer.allocUnsafe(head + bytes);
+  data.writeUInt32LE(n, 0);
+  data.writeUInt32LE(columns.ascii ? HEAD_ASCII : 0, 4);
+  let p = 8;
+  for (let i = 0; i < n; i++, p += 8) data.writeDoubleLE(columns.timestamps[i]!, p);
+  for (let i = 0; i <= n; i++, p += 4) data.writeUInt32LE(columns.offsets[i]! - base, p);
+  columns.text.copy(data, head, base, columns.offsets[n]!);
+  return data;
+}
+
+export function decodeHeadBatch(data: Buffer, firstId: number, ingestionTime: number): EventColumns {
+  const n = data.readUInt32LE(0);
+  const ascii = (data.readUInt32LE(4) & HEAD_ASCII) !== 0;
+  const ids = new Float64Array(n);
+  const timestamps = new Float64Array(n);
+  const ingestionTimes = new Float64Array(n).fill(ingestionTime);
+  let p = 8;
+  for (let i = 0; i < n; i++, p += 8) {
+    ids[i] = firstId + i;
+    timestamps[i] = data.readDoubleLE(p);
+  }
+  const offsets = new Uint32Array(n + 1);
+  for (let i = 0; i <= n; i++, p += 4) offsets[i] = data.readUInt32LE(p);
+  return { count: n, ids, timestamps, ingestionTimes, offsets, text: data.subarray(p), ascii };
+}
+
+// ---- varints (safe integers beyond 32 bits, so arithmetic rather than bit operators) -------------
+
+class ByteWriter {
+  buf: Buffer;
+  at = 0;
+  constructor(capacity: number) {
+    this.buf = Buffer.allocUnsafe(Math.max(64, capacity));
+  }
+  private ensure(extra: number): void {
+    if (this.at + extra <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + extra));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+  uvarint(v: number): void {
+    this.ensure(10);
+    while (v >= 0x80) {
+      this.buf[this.at++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    this.buf[this.at++] = v;
+  }
+  svarint(v: number): void {
+    this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.at);
+    this.at += b.length;
+  }
+  done(): Buffer {
+    return this.buf.subarray(0, this.at);
+  }
+}
+
+class ByteReader {
+  at = 0;
+  constructor(readonly buf: Buffer) {}
+  uvarint(): number {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.buf[this.at++];
+      if (b === undefined) throw new Error('chunk truncated');
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 0x80;
+    }
+  }
+  svarint(): number {
+    const z = this.uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+}
+
+// ---- chunks -------------------------------------------------------------------------------------
+
+const CHUNK_VERSION = 1;
+const CHUNK_ASCII = 1;
+/** zstd level: 3 is zstd's default; higher levels were measured to cost more CPU than they save space. */
+export const DEFAULT_ZSTD_LEVEL = 3;
+
+export interface SealedChunk {
+  readonly data: Buffer;
+  readonly count: number;
+  readonly minTimestamp: number;
+  readonly maxTimestamp: number;
+  readonly minId: number;
+  readonly maxId: number;
+  /** message bytes (UTF-8), as storedBytes counts them */
+  readonly rawBytes: number;
+}
+
+/** Merges event sources (each sorted by (timestamp, id)) into one sorted column set. */
+export function mergeColumns(parts: readonly EventColumns[]): EventColumns {
+  if (parts.length === 1) return parts[0]!;
+  const count = parts.reduce((n, p) => n + p.count, 0);
+  const order: Array<[number, number]> = [];
+  for (let p = 0; p < parts.length; p++) for (let i = 0; i < parts[p]!.count; i++) order.push([p, i]);
+  order.sort((a, b) => {
+    const pa = parts[a[0]]!;
+    const pb = parts[b[0]]!;
+    return pa.timestamps[a[1]]! - pb.timestamps[b[1]]! || pa.ids[a[1]]! - pb.ids[b[1]]!;
+  });
+  const ids = new Float64Array(count);
+  const timestamps = new Float64Array(count);
+  const ingestionTimes = new Float64Array(count);
+  const offsets = new Uint32Array(count + 1);
+  let bytes = 0;
+  for (const part of parts) bytes += part.text.length;
+  const text = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  let ascii = true;
+  for (const part of parts) ascii &&= part.ascii;
+  for (let k = 0; k < count; k++) {
+    const [p, i] = order[k]!;
+    const part = parts[p]!;
+    ids[k] = part.ids[i]!;
+    timestamps[k] = part.timestamps[i]!;
+    ingestionTimes[k] = part.ingestionTimes[i]!;
+    at += part.text.copy(text, at, part.offsets[i]!, part.offsets[i + 1]!);
+    offsets[k + 1] = at;
+  }
+  return { count, ids, timestamps, ingestionTimes, offsets, text, ascii };
+}
+
+/** Keeps the events whose index passes keep (used by retention to rewrite a straddling chunk). */
+export function selectColumns(columns: EventColumns, keep: (i: number) => boolean): EventColumns {
+  const picked: number[] = [];
+  for (let i = 0; i < columns.count; i++) if (keep(i)) picked.push(i);
+  const n = picked.length;
+  const ids = new Float64Array(n);
+  const timestamps = new Float64Array(n);
+  const ingestionTimes = new Float64Array(n);
+  const offsets = new Uint32Array(n + 1);
+  let bytes = 0;
+  for (const i of picked) bytes += columns.offsets[i + 1]! - columns.offsets[i]!;
+  const text = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  picked.forEach((i, k) => {
+    ids[k] = columns.ids[i]!;
+    timestamps[k] = columns.timestamps[i]!;
+    ingestionTimes[k] = columns.ingestionTimes[i]!;
+    at += columns.text.copy(text, at, columns.offsets[i]!, columns.offsets[i + 1]!);
+    offsets[k + 1] = at;
+  });
+  return { count: n, ids, timestamps, ingestionTimes, offsets, text, ascii: columns.ascii };
+}
+
+/** Encodes sorted events as a compressed chunk. */
+export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL): SealedChunk {
+  const n = columns.count;
+  const w = new ByteWriter(n * 8 + columns.text.length + 16);
+  w.uvarint(CHUNK_VERSION);
+  w.uvarint(columns.ascii ? CHUNK_ASCII : 0);
+  w.uvarint(n);
+  let prev = 0;
+  let minId = Number.POSITIVE_INFINITY;
+  let maxId = 0;
+  for (let i = 0; i < n; i++) {
+    const id = columns.ids[i]!;
+    w.svarint(id - prev);
+    prev = id;
+    if (id < minId) minId = id;
+    if (id > maxId) maxId = id;
+  }
+  prev = 0;
+  for (let i = 0; i < n; i++) {
+    w.svarint(columns.timestamps[i]! - prev);
+    prev = columns.timestamps[i]!;
+  }
+  prev = 0;
+  for (let i = 0; i < n; i++) {
+    w.svarint(columns.ingestionTimes[i]! - prev);
+    prev = columns.ingestionTimes[i]!;
+  }
+  for (let i = 0; i < n; i++) w.uvarint(columns.offsets[i + 1]! - columns.offsets[i]!);
+  const start = columns.offsets[0]!;
+  w.bytes(columns.text.subarray(start, columns.offsets[n]!));
+  const data = zstdCompress(w.done(), { compressionLevel: level });
+  return {
+    data,
+    count: n,
+    minTimestamp: n > 0 ? columns.timestamps[0]! : 0,
+    maxTimestamp: n > 0 ? columns.timestamps[n - 1]! : 0,
+    minId: n > 0 ? minId : 0,
+    maxId,
+    rawBytes: columns.offsets[n]! - start,
+  };
+}
+
+export function decodeChunk(data: Uint8Array): EventColumns {
+  const raw = zstdDecompress(data);
+  const r = new ByteReader(raw);
+  const version = r.uvarint();
+  if (version !== CHUNK_VERSION) throw new Error(`unknown chunk version ${version}`);
+  const ascii = (r.uvarint() & CHUNK_ASCII) !== 0;
+  const n = r.uvarint();
+  const ids = new Float64Array(n);
+  const timestamps = new Float64Array(n);
+  const ingestionTimes = new Float64Array(n);
+  const offsets = new Uint32Array(n + 1);
+  let v = 0;
+  for (let i = 0; i < n; i++) ids[i] = v += r.svarint();
+  v = 0;
+  for (let i = 0; i < n; i++) timestamps[i] = v += r.svarint();
+  v = 0;
+  for (let i = 0; i < n; i++) ingestionTimes[i] = v += r.svarint();
+  let at = 0;
+  for (let i = 0; i < n; i++) offsets[i + 1] = at += r.uvarint();
+  return { count: n, ids, timestamps, ingestionTimes, offsets, text: raw.subarray(r.at, r.at + at), ascii };
+}

@@ -1,0 +1,431 @@
+/**
+ * The only writer of event data: commits head batches (group commit: every append queued while the
+ * previous commit was syncing goes into the next transaction), seals heads into compressed chunks,
+ * recompresses chunks harder when idle, enforces retention and reclaims deleted streams' data.
+ * It runs in a worker thread (writer-thread.ts) so that fsync and compression never stall the
+ * server's event loop, or inline for in-memory databases.
+ */
+import Database from 'better-sqlite3';
+import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadColumns, mergeColumns, selectColumns, type EventColumns } from './codec.js';
+import { buildNgramFilter } from './ngram-filter.js';
+
+export interface WriterOptions {
+  readonly path: string;
+  readonly synchronous: 'FULL' | 'NORMAL';
+  /** seal a stream's head once it holds this many events */
+  readonly sealEvents: number;
+  /** ... or this many message bytes */
+  readonly sealBytes: number;
+  /** ... or once its oldest batch is this old */
+  readonly sealAgeMs: number;
+  /** zstd level when sealing (fast) and when recompressing idle chunks (small) */
+  readonly sealLevel: number;
+  readonly compactLevel: number;
+}
+
+export interface AppendItem {
+  readonly groupId: number;
+  readonly streamId: number;
+  readonly firstId: number;
+  readonly count: number;
+  readonly minTs: number;
+  readonly maxTs: number;
+  readonly ingestionTime: number;
+  readonly rawBytes: number;
+  readonly data: Uint8Array;
+}
+
+export type WriterRequest =
+  | { readonly type: 'append'; readonly item: AppendItem }
+  | { readonly type: 'retention'; readonly now: number }
+  | { readonly type: 'reclaim' }
+  | { readonly type: 'seal-all' }
+  | { readonly type: 'compact-all' };
+
+interface HeadState {
+  groupId: number;
+  events: number;
+  bytes: number;
+  since: number;
+}
+
+const DAY_MS = 86_400_000;
+/** appends within this long keep the writer from recompressing */
+const IDLE_MS = 300;
+
+export class EventWriter {
+  readonly db: Database.Database;
+  private readonly heads = new Map<number, HeadState>();
+  private queue: Array<{ item: AppendItem; done: (err?: Error) => void }> = [];
+  private flushScheduled = false;
+  private lastAppendAt = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private compacting = false;
+  private closed = false;
+  private readonly stmts;
+
+  private readonly ownsDb: boolean;
+
+  /** db: share an open connection (in-memory databases) instead of opening options.path. */
+  constructor(
+    private readonly options: WriterOptions,
+    shared?: Database.Database,
+  ) {
+    this.ownsDb = !shared;
+    this.db = shared ?? new Database(options.path);
+    if (!shared) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous}`);
+      this.db.pragma('busy_timeout = 10000');
+      this.db.pragma('cache_size = -16384');
+      this.db.pragma('journal_size_limit = 67108864');
+    }
+    const db = this.db;
+    this.stmts = {
+      insertHead: db.prepare(
+        `INSERT INTO head_batches (group_id, stream_id, first_event_id, event_count, min_ts, max_ts, ingestion_time, raw_bytes, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      streamStats: db.prepare(
+        `UPDATE log_streams SET
+           first_event_timestamp = MIN(COALESCE(first_event_timestamp, @first), @first),
+           last_event_timestamp = MAX(COALESCE(last_event_timestamp, @last), @last),
+           last_ingestion_time = @ingestionTime,
+           stored_bytes = stored_bytes + @bytes
+         WHERE id = @id`,
+      ),
+      streamBytes: db.prepare('UPDATE log_streams SET stored_bytes = MAX(0, stored_bytes - ?) WHERE id = ?'),
+      groupBytes: db.prepare('UPDATE log_groups SET stored_bytes = MAX(0, stored_bytes + ?) WHERE id = ?'),
+      nextId: db.prepare(
+        `INSERT INTO store_meta (key, value) VALUES ('next_event_id', ?)
+         ON CONFLICT (key) DO UPDATE SET value = MAX(value, excluded.value)`,
+      ),
+      headRows: db.prepare<[number], { id: number; first_event_id: number; ingestion_time: number; data: Buffer }>(
+        'SELECT id, first_event_id, ingestion_time, data FROM head_batches WHERE stream_id = ? ORDER BY id',
+      ),
+      deleteHeads: db.prepare('DELETE FROM head_batches WHERE stream_id = ? AND id <= ?'),
+      insertChunk: db.prepare(
+        `INSERT INTO chunks (group_id, stream_id, min_ts, max_ts, min_id, max_id, event_count, raw_bytes, level, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertFilter: db.prepare('INSERT OR REPLACE INTO chunk_filters (chunk_id, filter) VALUES (?, ?)'),
+      streamExists: db.prepare<[number], { id: number }>('SELECT id FROM log_streams WHERE id = ?'),
+    };
+    this.loadHeads();
+    this.timers.push(setInterval(() => this.sealAged(), Math.max(250, Math.min(10_000, options.sealAgeMs / 4))));
+    this.timers.push(setInterval(() => this.maybeCompact(), 1_000));
+    for (const t of this.timers) t.unref();
+  }
+
+  private loadHeads(): void {
+    const rows = this.db
+      .prepare<[], { stream_id: number; group_id: number; events: number; bytes: number }>(
+        'SELECT stream_id, group_id, SUM(event_count) AS events, SUM(raw_bytes) AS bytes FROM head_batches GROUP BY stream_id',
+      )
+      .all();
+    for (const r of rows) this.heads.set(r.stream_id, { groupId: r.group_id, events: r.events, bytes: r.bytes, since: Date.now() });
+  }
+
+  /** Queues an append; done is called once it is committed (or failed). */
+  append(item: AppendItem, done: (err?: Error) => void): void {
+    this.queue.push({ item, done });
+    this.lastAppendAt = Date.now();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      this.db.transaction(() => {
+        let maxId = 0;
+        const perStream = new Map<number, { groupId: number; first: number; last: number; ingestionTime: number; bytes: number }>();
+        for (const { item } of batch) {
+          this.stmts.insertHead.run(
+            item.groupId,
+            item.streamId,
+            item.firstId,
+            item.count,
+            item.minTs,
+            item.maxTs,
+            item.ingestionTime,
+            item.rawBytes,
+            item.data,
+          );
+          maxId = Math.max(maxId, item.firstId + item.count);
+          const s = perStream.get(item.streamId);
+          if (s) {
+            s.first = Math.min(s.first, item.minTs);
+            s.last = Math.max(s.last, item.maxTs);
+            s.ingestionTime = Math.max(s.ingestionTime, item.ingestionTime);
+            s.bytes += item.rawBytes;
+          } else {
+            perStream.set(item.streamId, { groupId: item.groupId, first: item.minTs, last: item.maxTs, ingestionTime: item.ingestionTime, bytes: item.rawBytes });
+          }
+        }
+        const groupBytes = new Map<number, number>();
+        for (const [id, s] of perStream) {
+          this.stmts.streamStats.run({ id, first: s.first, last: s.last, ingestionTime: s.ingestionTime, bytes: s.bytes });
+          groupBytes.set(s.groupId, (groupBytes.get(s.groupId) ?? 0) + s.bytes);
+        }
+        for (const [id, bytes] of groupBytes) this.stmts.groupBytes.run(bytes, id);
+        this.stmts.nextId.run(maxId);
+      })();
+    } catch (err) {
+      for (const { done } of batch) done(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    const now = Date.now();
+    for (const { item } of batch) {
+      const head = this.heads.get(item.streamId);
+      if (head) {
+        head.events += item.count;
+        head.bytes += item.rawBytes;
+      } else {
+        this.heads.set(item.streamId, { groupId: item.groupId, events: item.count, bytes: item.rawBytes, since: now });
+      }
+    }
+    for (const { done } of batch) done();
+    // Seal after acknowledging: the appends above do not wait for compression.
+    for (const [streamId, head] of this.heads) {
+      if (head.events >= this.options.sealEvents || head.bytes >= this.options.sealBytes) this.seal(streamId);
+    }
+  }
+
+  private sealAged(): void {
+    if (this.closed) return;
+    const cutoff = Date.now() - this.options.sealAgeMs;
+    for (const [streamId, head] of this.heads) if (head.since <= cutoff) this.seal(streamId);
+  }
+
+  /** Seals a stream's whole head into chunks of at most sealEvents events. */
+  seal(streamId: number): number {
+    const head = this.heads.get(streamId);
+    this.heads.delete(streamId);
+    const rows = this.stmts.headRows.all(streamId);
+    if (rows.length === 0 || !head) return 0;
+    if (!this.stmts.streamExists.get(streamId)) return 0; // reclaim removes the rows
+    const merged = mergeColumns(rows.map((r) => decodeHeadBatch(r.data, r.first_event_id, r.ingestion_time)));
+    const maxRowId = rows[rows.length - 1]!.id;
+    const parts = splitColumns(merged, this.options.sealEvents);
+    const sealed = parts.map((part) => ({ chunk: encodeChunk(part, this.options.sealLevel), filter: buildNgramFilter(part.text, part.offsets, part.count) }));
+    this.db.transaction(() => {
+      for (const { chunk, filter } of sealed) this.insertChunk(head.groupId, streamId, chunk, this.options.sealLevel, filter);
+      this.stmts.deleteHeads.run(streamId, maxRowId);
+    })();
+    return merged.count;
+  }
+
+  private insertChunk(groupId: number, streamId: number, chunk: ReturnType<typeof encodeChunk>, level: number, filter: Buffer): void {
+    const { lastInsertRowid } = this.stmts.insertChunk.run(
+      groupId,
+      streamId,
+      chunk.minTimestamp,
+      chunk.maxTimestamp,
+      chunk.minId,
+      chunk.maxId,
+      chunk.count,
+      chunk.rawBytes,
+      level,
+      chunk.data,
+    );
+    this.stmts.insertFilter.run(lastInsertRowid, filter);
+  }
+
+  sealAll(): number {
+    let sealed = 0;
+    for (const streamId of [...this.heads.keys()]) sealed += this.seal(streamId);
+    return sealed;
+  }
+
+  /** Recompresses one chunk sealed at the fast level; returns false when none is left. */
+  compactOne(): boolean {
+    const row = this.db
+      .prepare<[number], { id: number; data: Buffer }>('SELECT id, data FROM chunks WHERE level < ? ORDER BY level, id LIMIT 1')
+      .get(this.options.compactLevel);
+    if (!row) return false;
+    const columns = decodeChunk(row.data);
+    const chunk = encodeChunk(columns, this.options.compactLevel);
+    this.db.prepare('UPDATE chunks SET data = ?, level = ? WHERE id = ?').run(chunk.data, this.options.compactLevel, row.id);
+    return true;
+  }
+
+  compactAll(): number {
+    let n = 0;
+    while (this.compactOne()) n++;
+    return n;
+  }
+
+  private maybeCompact(): void {
+    if (this.compacting || this.closed || this.options.compactLevel <= this.options.sealLevel) return;
+    this.compacting = true;
+    const step = () => {
+      if (this.closed || Date.now() - this.lastAppendAt < IDLE_MS || this.queue.length > 0 || !this.compactOne()) {
+        this.compacting = false;
+        return;
+      }
+      setImmediate(step);
+    };
+    step();
+  }
+
+  /** Deletes events older than their group's retention: whole chunks dropped, straddling ones rewritten. */
+  enforceRetention(now: number): number {
+    const groups = this.db
+      .prepare<[], { id: number; retention_in_days: number }>('SELECT id, retention_in_days FROM log_groups WHERE retention_in_days IS NOT NULL')
+      .all();
+    let removed = 0;
+    for (const group of groups) {
+      const cutoff = now - group.retention_in_days * DAY_MS;
+      removed += this.db.transaction(() => this.expireGroup(group.id, cutoff))();
+    }
+    if (removed > 0) this.vacuum();
+    return removed;
+  }
+
+  private expireGroup(groupId: number, cutoff: number): number {
+    const db = this.db;
+    let removed = 0;
+    const bytesByStream = new Map<number, number>();
+    const subtract = (streamId: number, bytes: number) => bytesByStream.set(streamId, (bytesByStream.get(streamId) ?? 0) + bytes);
+
+    const whole = db
+      .prepare<[number, number], { id: number; stream_id: number; event_count: number; raw_bytes: number }>(
+        'SELECT id, stream_id, event_count, raw_bytes FROM chunks WHERE group_id = ? AND max_ts < ?',
+      )
+      .all(groupId, cutoff);
+    const dropChunk = db.prepare('DELETE FROM chunks WHERE id = ?');
+    const dropFilter = db.prepare('DELETE FROM chunk_filters WHERE chunk_id = ?');
+    for (const c of whole) {
+      dropChunk.run(c.id);
+      dropFilter.run(c.id);
+      removed += c.event_count;
+      subtract(c.stream_id, c.raw_bytes);
+    }
+    const straddling = db
+      .prepare<[number, number, number], { id: number; stream_id: number; level: number; data: Buffer }>(
+        'SELECT id, stream_id, level, data FROM chunks WHERE group_id = ? AND min_ts < ? AND max_ts >= ?',
+      )
+      .all(groupId, cutoff, cutoff);
+    for (const c of straddling) {
+      const columns = decodeChunk(c.data);
+      const kept = selectColumns(columns, (i) => columns.timestamps[i]! >= cutoff);
+      const chunk = encodeChunk(kept, c.level);
+      dropChunk.run(c.id);
+      dropFilter.run(c.id);
+      this.insertChunk(groupId, c.stream_id, chunk, c.level, buildNgramFilter(kept.text, kept.offsets, kept.count));
+      removed += columns.count - kept.count;
+      subtract(c.stream_id, columns.offsets[columns.count]! - columns.offsets[0]! - chunk.rawBytes);
+    }
+
+    const heads = db
+      .prepare<[number, number], { id: number; stream_id: number; first_event_id: number; ingestion_time: number; max_ts: number; data: Buffer }>(
+        'SELECT id, stream_id, first_event_id, ingestion_time, max_ts, data FROM head_batches WHERE group_id = ? AND min_ts < ?',
+      )
+      .all(groupId, cutoff);
+    const dropHead = db.prepare('DELETE FROM head_batches WHERE id = ?');
+    const rewriteHead = db.prepare('UPDATE head_batches SET first_event_id = ?, event_count = ?, min_ts = ?, raw_bytes = ?, data = ? WHERE id = ?');
+    for (const h of heads) {
+      const columns = decodeHeadBatch(h.data, h.first_event_id, h.ingestion_time);
+      // A batch is chronological: the expired events are a prefix, the kept ones keep consecutive ids.
+      let cut = 0;
+      while (cut < columns.count && columns.timestamps[cut]! < cutoff) cut++;
+      const head = this.heads.get(h.stream_id);
+      const cutBytes = columns.offsets[cut]! - columns.offsets[0]!;
+      if (cut === columns.count) {
+        dropHead.run(h.id);
+      } else {
+        const kept = selectColumns(columns, (i) => i >= cut);
+        rewriteHead.run(h.first_event_id + cut, kept.count, kept.timestamps[0]!, kept.text.length, encodeHeadColumns(kept), h.id);
+      }
+      if (head) {
+        head.events -= cut;
+        head.bytes -= cutBytes;
+      }
+      removed += cut;
+      subtract(h.stream_id, cutBytes);
+    }
+    let groupBytes = 0;
+    for (const [streamId, bytes] of bytesByStream) {
+      this.stmts.streamBytes.run(bytes, streamId);
+      groupBytes += bytes;
+    }
+    if (groupBytes > 0) this.stmts.groupBytes.run(-groupBytes, groupId);
+    return removed;
+  }
+
+  /** Deletes the data of streams (and groups) that no longer exist, in small transactions. */
+  reclaim(): number {
+    let removed = 0;
+    const orphanChunks = this.db.prepare<[], { id: number }>(
+      'SELECT id FROM chunks WHERE stream_id NOT IN (SELECT id FROM log_streams) LIMIT 200',
+    );
+    const dropChunk = this.db.prepare('DELETE FROM chunks WHERE id = ?');
+    const dropFilter = this.db.prepare('DELETE FROM chunk_filters WHERE chunk_id = ?');
+    for (;;) {
+      const ids = orphanChunks.all();
+      if (ids.length === 0) break;
+      this.db.transaction(() => {
+        for (const { id } of ids) {
+          dropChunk.run(id);
+          dropFilter.run(id);
+        }
+      })();
+      removed += ids.length;
+    }
+    const dropHeads = this.db.prepare('DELETE FROM head_batches WHERE id IN (SELECT id FROM head_batches WHERE stream_id NOT IN (SELECT id FROM log_streams) LIMIT 500)');
+    for (;;) {
+      const { changes } = dropHeads.run();
+      removed += changes;
+      if (changes < 500) break;
+    }
+    for (const streamId of [...this.heads.keys()]) if (!this.stmts.streamExists.get(streamId)) this.heads.delete(streamId);
+    if (removed > 0) this.vacuum();
+    return removed;
+  }
+
+  /** Gives freed pages back to the file system (the database is created with auto_vacuum=INCREMENTAL). */
+  private vacuum(): void {
+    this.db.pragma('incremental_vacuum');
+  }
+
+  handle(request: WriterRequest): Promise<number> {
+    switch (request.type) {
+      case 'append':
+        return new Promise((resolve, reject) => this.append(request.item, (err) => (err ? reject(err) : resolve(0))));
+      case 'retention':
+        return Promise.resolve(this.enforceRetention(request.now));
+      case 'reclaim':
+        return Promise.resolve(this.reclaim());
+      case 'seal-all':
+        return Promise.resolve(this.sealAll());
+      case 'compact-all':
+        return Promise.resolve(this.compactAll());
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.queue.length > 0) this.flush();
+    if (this.ownsDb) this.db.close();
+  }
+}
+
+function splitColumns(columns: EventColumns, size: number): EventColumns[] {
+  if (columns.count <= size) return [columns];
+  const parts: EventColumns[] = [];
+  const n = Math.ceil(columns.count / size);
+  const per = Math.ceil(columns.count / n);
+  for (let start = 0; start < columns.count; start += per) {
+    const end = Math.min(columns.count, start + per);
+    parts.push(selectColumns(columns, (i) => i >= start && i < end));
+  }
+  return parts;
+}

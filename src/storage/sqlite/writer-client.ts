@@ -1,0 +1,111 @@
+/**
+ * The store's handle on its event writer: a worker thread for file databases (fsync and zstd off
+ * the event loop), or the same thread for in-memory ones.
+ */
+import type Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EventWriter, type WriterOptions, type WriterRequest } from './event-writer.js';
+
+export interface WriterClient {
+  request(request: WriterRequest): Promise<number>;
+  close(): Promise<void>;
+}
+
+export class InlineWriterClient implements WriterClient {
+  private readonly writer: EventWriter;
+  constructor(options: WriterOptions, db?: Database.Database) {
+    this.writer = new EventWriter(options, db);
+  }
+  request(request: WriterRequest): Promise<number> {
+    return this.writer.handle(request);
+  }
+  async close(): Promise<void> {
+    this.writer.close();
+  }
+}
+
+interface Reply {
+  readonly seq: number;
+  readonly ok: boolean;
+  readonly value?: number;
+  readonly error?: string;
+}
+
+/** Starts writer-thread.{js,ts}; from TypeScript sources (tests, tsx) the worker registers tsx first. */
+function spawnWriter(options: WriterOptions): Worker {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) {
+    const entry = new URL('./writer-thread.ts', here).href;
+    const tsx = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
+    return new Worker(boot, { eval: true, workerData: { options } });
+  }
+  return new Worker(new URL('./writer-thread.js', here), { workerData: { options } });
+}
+
+export class ThreadWriterClient implements WriterClient {
+  private worker: Worker | undefined;
+  private seq = 0;
+  private readonly pending = new Map<number, { resolve: (v: number) => void; reject: (e: Error) => void }>();
+  private closing = false;
+
+  constructor(private readonly options: WriterOptions) {
+    this.start();
+  }
+
+  private start(): Worker {
+    const worker = spawnWriter(this.options);
+    worker.on('message', (reply: Reply) => {
+      const waiter = this.pending.get(reply.seq);
+      if (!waiter) return;
+      this.pending.delete(reply.seq);
+      if (reply.ok) waiter.resolve(reply.value ?? 0);
+      else waiter.reject(new Error(reply.error ?? 'writer failed'));
+    });
+    const fail = (err: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const [seq, waiter] of this.pending) {
+        this.pending.delete(seq);
+        waiter.reject(err);
+      }
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`event writer exited with code ${code}`)));
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  request(request: WriterRequest): Promise<number> {
+    if (this.closing) return Promise.reject(new Error('store is closed'));
+    const worker = this.worker ?? this.start();
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.pending.set(seq, { resolve, reject });
+      // Hand over the batch's memory when it owns its buffer outright (never a slice of Buffer's pool).
+      const data = request.type === 'append' ? request.item.data : undefined;
+      const transfer = data && data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? [data.buffer as ArrayBuffer] : [];
+      worker.postMessage({ seq, request }, transfer);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    const worker = this.worker;
+    if (!worker) {
+      this.closing = true;
+      return;
+    }
+    const seq = ++this.seq;
+    const closed = new Promise<void>((resolve) => {
+      this.pending.set(seq, { resolve: () => resolve(), reject: () => resolve() });
+      worker.postMessage({ seq, request: { type: 'close' } });
+    });
+    this.closing = true;
+    await closed;
+    await worker.terminate();
+  }
+}

@@ -1,0 +1,27 @@
+/** Worker-thread entry of the event writer: requests in, results out, one message each. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { EventWriter, type WriterOptions, type WriterRequest } from './event-writer.js';
+
+interface Envelope {
+  readonly seq: number;
+  readonly request: WriterRequest | { readonly type: 'close' };
+}
+
+const port = parentPort;
+if (!port) throw new Error('writer-thread.ts runs only as a worker thread');
+const writer = new EventWriter((workerData as { options: WriterOptions }).options);
+
+port.on('message', (message: Envelope) => {
+  const { seq, request } = message;
+  if (request.type === 'close') {
+    writer.close();
+    port.postMessage({ seq, ok: true, value: 0 });
+    port.close();
+    return;
+  }
+  writer.handle(request).then(
+    (value) => port.postMessage({ seq, ok: true, value }),
+    (err: unknown) => port.postMessage({ seq, ok: false, error: err instanceof Error ? err.message : String(err) }),
+  );
+});
+port.postMessage({ seq: 0, ok: true, value: 0 });
