@@ -5,7 +5,7 @@ import { parseCommandArgs } from './args.js';
 import { createClient, endpointLabel, resolveConnection, type Connection } from './client.js';
 import { commandHelp, type Command, type CommandContext } from './command.js';
 import { COMMANDS } from './commands/index.js';
-import { EXIT, describeError, isAbort } from './errors.js';
+import { EXIT, describeError } from './errors.js';
 import { useColor } from './format.js';
 import { processIo, type CliIo } from './io.js';
 
@@ -85,7 +85,8 @@ async function runCommand(command: Command, argv: readonly string[], io: CliIo):
     };
     code = await command.run(ctx);
   } catch (err) {
-    if (controller.signal.aborted && (isAbort(err) || err === controller.signal.reason)) return stopCode;
+    // Once stopped, whatever the interrupted request threw ('aborted', AbortError) is no error.
+    if (controller.signal.aborted) return stopCode;
     const { message, exitCode } = describeError(err, connection ? { endpoint: endpointLabel(connection), profile: connection.profile } : undefined);
     io.stderr.write(`logharbor ${command.name}: ${message.replace(/^logharbor [a-z ]+: /, '')}\n`);
     return exitCode;

@@ -21,7 +21,7 @@ export const get: Command = {
     "'2024-05-01T13:10:00Z', 'today', 'now'; local time unless --utc or a zone is given.",
   options: {
     start: { type: 'string', short: 's', value: 'TIME', description: 'events at or after TIME (default: the first event)' },
-    end: { type: 'string', short: 'e', value: 'TIME', description: 'events before TIME (default: now)' },
+    end: { type: 'string', short: 'e', value: 'TIME', description: 'events at or before TIME (default: no end)' },
     limit: { type: 'string', short: 'n', value: 'N', description: 'stop after N events' },
     ...EVENT_OUTPUT_OPTIONS,
   },
