@@ -30,6 +30,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     await running.close();
     return 0;
   }
+  if (command === 'run' || command === 'agent') {
+    const { runAgentCommand } = await import('../agent/main.js');
+    return runAgentCommand(argv);
+  }
   const { runCli } = await import('../cli/main.js');
   return runCli(argv);
 }
