@@ -14,7 +14,8 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, StartLiveTailCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { request } from 'node:http';
+import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -107,6 +108,85 @@ function followSse(base: string, pattern: string, onMessage: (message: string) =
   return { close: () => req.destroy() };
 }
 
+interface IngestParams {
+  url: string;
+  group: string;
+  stream: string;
+  batchSize: number;
+  intervalMs: number;
+  start: number;
+  measureFrom: number;
+  measureTo: number;
+  probeEvery: number;
+}
+
+interface IngestResult {
+  acknowledgedInWindow: number;
+  failed: number;
+  putLatencies: number[];
+  endedAt: number;
+}
+
+// Plain JavaScript (the worker runs without a TypeScript loader). Batches go out on a fixed
+// schedule with at most 8 in flight; one that cannot go on time goes late, never skipped.
+const INGEST_WORKER = `
+const { parentPort, workerData: p } = require('node:worker_threads');
+const http = require('node:http');
+const now = () => performance.timeOrigin + performance.now();
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+let seq = 0, acknowledgedInWindow = 0, failed = 0;
+const putLatencies = [];
+function put() {
+  const sentAt = now();
+  const events = [];
+  for (let i = 0; i < p.batchSize; i++, seq++) {
+    const probe = seq % p.probeEvery === 0 ? ' probe' : '';
+    events.push({ timestamp: Math.floor(sentAt), message: 'seq=' + seq + ' sent=' + sentAt.toFixed(3) + ' GET /api/v1/orders/' + (seq % 9973) + ' 200 ' + (seq % 997) + 'ms ip=10.0.' + (seq % 250) + '.' + (seq % 199) + probe });
+  }
+  const body = JSON.stringify({ logGroupName: p.group, logStreamName: p.stream, logEvents: events });
+  return new Promise((resolve) => {
+    const req = http.request(new URL('/', p.url), { method: 'POST', agent, headers: { 'X-Amz-Target': 'Logs_20140328.PutLogEvents', 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const inWindow = sentAt >= p.measureFrom && sentAt < p.measureTo;
+        if (res.statusCode === 200) {
+          if (inWindow) { acknowledgedInWindow += p.batchSize; putLatencies.push(now() - sentAt); }
+        } else failed += p.batchSize;
+        resolve();
+      });
+    });
+    req.on('error', () => { failed += p.batchSize; resolve(); });
+    req.end(body);
+  });
+}
+(async () => {
+  const inFlight = new Set();
+  for (let k = 0; ; k++) {
+    const due = p.start + k * p.intervalMs;
+    if (due >= p.measureTo) break;
+    const wait = due - now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    while (inFlight.size >= 8) await Promise.race(inFlight);
+    const q = put().finally(() => inFlight.delete(q));
+    inFlight.add(q);
+  }
+  await Promise.all(inFlight);
+  agent.destroy();
+  parentPort.postMessage({ acknowledgedInWindow, failed, putLatencies, endedAt: Math.max(now(), p.measureTo) });
+})();
+`;
+
+function runIngestWorker(params: IngestParams): Promise<IngestResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(INGEST_WORKER, { eval: true, workerData: params });
+    worker.once('message', (result: IngestResult) => {
+      resolve(result);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+  });
+}
+
 export async function benchLiveTail(options: LiveTailBenchOptions = {}): Promise<Record<string, number>> {
   const rate = options.eventsPerSecond ?? 50_000;
   // 250 events per PutLogEvents, 200 calls/s: an agent flushing often. With 1,000-event batches
@@ -123,7 +203,6 @@ export async function benchLiveTail(options: LiveTailBenchOptions = {}): Promise
     disableHostPrefix: true,
     maxAttempts: 1,
   });
-  const agent = new Agent({ keepAlive: true, maxSockets: 8 });
   const abort = new AbortController();
   let sse: { close(): void } | undefined;
   try {
@@ -162,68 +241,16 @@ export async function benchLiveTail(options: LiveTailBenchOptions = {}): Promise
     })();
     if (following) sse = followSse(url, 'probe', (message) => record(sseLatencies, message, now()));
 
-    // Ingest on a fixed schedule; a batch that cannot be sent on time is sent late, never skipped.
-    const putLatencies: number[] = [];
-    let acknowledged = 0;
-    let failed = 0;
-    let seq = 0;
-    const put = (): Promise<void> => {
-      const sentAt = now();
-      const events = [];
-      for (let i = 0; i < batchSize; i++, seq++) {
-        const probe = seq % PROBE_EVERY === 0 ? ' probe' : '';
-        events.push({
-          timestamp: Math.floor(sentAt),
-          message: `seq=${seq} sent=${sentAt.toFixed(3)} GET /api/v1/orders/${seq % 9973} 200 ${seq % 997}ms ip=10.0.${seq % 250}.${seq % 199}${probe}`,
-        });
-      }
-      const body = JSON.stringify({ logGroupName: GROUP, logStreamName: STREAM, logEvents: events });
-      return new Promise((resolve) => {
-        const req = request(
-          new URL('/', url),
-          {
-            method: 'POST',
-            agent,
-            headers: { 'X-Amz-Target': 'Logs_20140328.PutLogEvents', 'Content-Type': 'application/x-amz-json-1.1', 'Content-Length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => {
-              if (res.statusCode === 200) {
-                acknowledged += batchSize;
-                if (sentAt >= measureFrom && sentAt < measureTo) putLatencies.push(now() - sentAt);
-              } else failed += batchSize;
-              resolve();
-            });
-          },
-        );
-        req.on('error', () => {
-          failed += batchSize;
-          resolve();
-        });
-        req.end(body);
-      });
-    };
-
+    // Ingest runs in a worker thread so that building and sending batches never delays this
+    // thread's reading of the followers' streams (which would inflate the figures).
     const intervalMs = (1000 * batchSize) / rate;
-    const start = now();
+    const start = now() + 300;
     measureFrom = start + warmupMs;
     measureTo = measureFrom + durationMs;
-    const inFlight = new Set<Promise<void>>();
-    let ackedAtMeasureStart = 0;
-    for (let k = 0; ; k++) {
-      const due = start + k * intervalMs;
-      if (due >= measureTo) break;
-      const wait = due - now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      if (ackedAtMeasureStart === 0 && now() >= measureFrom) ackedAtMeasureStart = acknowledged;
-      // Bounded concurrency: beyond it the generator falls behind, which the achieved rate shows.
-      while (inFlight.size >= 8) await Promise.race(inFlight);
-      const p = put().finally(() => inFlight.delete(p));
-      inFlight.add(p);
-    }
-    await Promise.all(inFlight);
-    const ingestRate = ((acknowledged - ackedAtMeasureStart) * 1000) / (now() - measureFrom);
+    const ingest = await runIngestWorker({ url, group: GROUP, stream: STREAM, batchSize, intervalMs, start, measureFrom, measureTo, probeEvery: PROBE_EVERY });
+    const putLatencies = ingest.putLatencies;
+    const failed = ingest.failed;
+    const ingestRate = (ingest.acknowledgedInWindow * 1000) / (ingest.endedAt - measureFrom);
     await new Promise((r) => setTimeout(r, 1200)); // let followers see the last events
     abort.abort();
     await tailDone;
@@ -250,7 +277,6 @@ export async function benchLiveTail(options: LiveTailBenchOptions = {}): Promise
     abort.abort();
     sse?.close();
     client.destroy();
-    agent.destroy();
     await stopProcess(child);
     rmSync(dataDir, { recursive: true, force: true });
   }
