@@ -250,7 +250,7 @@ export class Pipeline implements TargetNames {
   private async sendPlan(plan: TargetPlan, blocks: readonly EventBlock[]): Promise<void> {
     const { group, stream } = this.names[plan.target]!;
     let resumeByte = 0;
-    for (let call = nextCall(plan, blocks, this.options.maxEventBytes); call; call = nextCall(plan, blocks, this.options.maxEventBytes, resumeByte)) {
+    for (let call = nextCall(plan, blocks, this.options.maxEventBytes, resumeByte); call; call = nextCall(plan, blocks, this.options.maxEventBytes, resumeByte)) {
       const outcome = await this.shipper.send(group, stream, call.logEvents, this.abort.signal);
       if (outcome.ok) {
         this.drops.add('rejected_too_old', outcome.tooOld);

@@ -134,8 +134,9 @@ export class Shipper {
         const tooNew = info?.tooNewLogEventStartIndex !== undefined ? logEvents.length - info.tooNewLogEventStartIndex : 0;
         this.accepted += logEvents.length - tooOld - expired - tooNew;
         return { ok: true, tooOld, tooNew, expired };
-      } catch (err) {
+      } catch (caught) {
         if (signal.aborted) throw new AbortedError('aborted');
+        let err = caught;
         const e = err as AwsError;
         if (e.name === 'DataAlreadyAcceptedException') return { ok: true, tooOld: 0, tooNew: 0, expired: 0 };
         if (e.name === 'ResourceNotFoundException' && creations < 3) {
