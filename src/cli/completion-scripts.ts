@@ -132,6 +132,8 @@ export function zshCompletion(commands: readonly Command[]): string {
 # Use: logharbor completion zsh > "\${fpath[1]}/_logharbor", or source <(logharbor completion zsh).
 
 _logharbor_groups() {
+  # _arguments offers arguments for option-like words too; no lookup for those.
+  [[ $PREFIX == -* ]] && return 1
   local -a args groups
   local i
   for (( i = 1; i <= \${#words}; i++ )); do
