@@ -125,7 +125,7 @@ describe('resolveConnection', () => {
     ].join('\n'),
   );
   const env = { HOME: dir, AWS_CONFIG_FILE: config };
-  const cases: [string, Record<string, string | undefined>, Record<string, string | undefined>, { endpoint?: string; region?: string; profile?: string }][] = [
+  const cases: [string, Record<string, string | undefined>, Record<string, string | undefined>, { endpoint?: string | undefined; region?: string | undefined; profile?: string | undefined }][] = [
     ['defaults to AWS with the default profile region', {}, {}, { endpoint: undefined, region: 'eu-west-1', profile: undefined }],
     ['reads a named profile\'s endpoint_url and region', { profile: 'local' }, {}, { endpoint: 'http://127.0.0.1:4588', region: 'eu-central-1', profile: 'local' }],
     ['takes AWS_PROFILE like --profile', {}, { AWS_PROFILE: 'local' }, { endpoint: 'http://127.0.0.1:4588', profile: 'local' }],
