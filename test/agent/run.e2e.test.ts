@@ -1,11 +1,10 @@
 /** `logharbor run` as users run it (a child process of the real binary entry) against a real server. */
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { messages, readStream, tempDir, waitFor } from './helpers.js';
+import { messages, readStream, runAgent as runWith, tempDir, waitFor } from './helpers.js';
 
 let t: TestServer;
 let logs: CloudWatchLogsClient;
@@ -21,28 +20,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Result {
-  code: number | null;
-  stdout: Buffer;
-  stderr: string;
-}
-
-export function runAgent(args: string[], options: { onSpawn?: (pid: number) => void; env?: NodeJS.ProcessEnv } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts', 'run', ...args], {
-      cwd: join(import.meta.dirname, '..', '..'),
-      env: { ...process.env, XDG_STATE_HOME: join(dir, 'state'), ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('spawn', () => options.onSpawn?.(child.pid!));
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out), stderr: err }));
-  });
-}
+const runAgent = (args: string[], options: { onSpawn?: (pid: number) => void } = {}) => runWith(args, { ...options, env: { XDG_STATE_HOME: join(dir, 'state') } });
 
 describe('logharbor run', () => {
   it('passes output through unchanged, ships stdout as INFO and stderr as ERROR, and exits with the child\'s code', async () => {
