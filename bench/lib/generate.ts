@@ -163,7 +163,7 @@ export class LogGenerator {
     const status = this.pick(STATUSES);
     const size = status === 304 || status === 204 ? 0 : 200 + this.n(60000);
     const base = `${req.ip} - - [${clf}] "${req.method} ${req.route} HTTP/1.1" ${status} ${size}`;
-    if (!this.long && this.rnd() < 0.6) return `${base} ${(this.n(2000) / 1000).toFixed(3)}`;
+    if (!this.long && this.rnd() < 0.9) return `${base} ${(this.n(2000) / 1000).toFixed(3)}`;
     return `${base} "-" "${this.pick(AGENTS)}" rt=${(this.n(2000) / 1000).toFixed(3)} trace=${req.traceId}`;
   }
 
@@ -186,6 +186,7 @@ export class LogGenerator {
       record['host'] = this.pick(HOSTS);
       record['span_id'] = this.hex(8);
       record['attrs'] = { cart_items: this.n(12), region: this.pick(['us-east-1', 'eu-west-1', 'ap-south-1']), retry: this.n(3) };
+      record['message'] = `${this.pick(APP_MESSAGES)} for user ${req.user} in ${this.n(900) + 100} ms (attempt ${1 + this.n(3)})`;
     } else if (this.rnd() < 0.3) {
       record['user_id'] = req.user;
     }
@@ -204,7 +205,7 @@ export class LogGenerator {
 
   private trace(iso: string): string {
     const req = this.request();
-    const depth = (this.long ? 8 : 3) + this.n(this.long ? 10 : 4);
+    const depth = (this.long ? 10 : 2) + this.n(this.long ? 10 : 3);
     const frames: string[] = [];
     const start = this.n(FRAMES.length);
     for (let i = 0; i < depth; i++) frames.push(`\t${FRAMES[(start + i) % FRAMES.length]!.replace('{n}', String(20 + this.n(400)))}`);

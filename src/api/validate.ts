@@ -43,6 +43,33 @@ function checkScalar(shape: Shape, value: unknown, path: string): void {
   }
 }
 
+/** Code points in text, without allocating (`[...text].length` allocates an array per string). */
+function codePointLength(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length - 1; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        n--;
+        i++;
+      }
+    }
+  }
+  return n;
+}
+
+/** A string's length in code points lies between text.length / 2 and text.length: count only when a bound is in doubt. */
+function violatesLength(text: string, min: number | undefined, max: number | undefined): { tooShort: boolean; tooLong: boolean } {
+  const doubtMin = min !== undefined && text.length < min * 2;
+  const doubtMax = max !== undefined && text.length > max;
+  if (!doubtMin && !doubtMax) return { tooShort: false, tooLong: false };
+  const length = codePointLength(text);
+  return { tooShort: min !== undefined && length < min, tooLong: max !== undefined && length > max };
+}
+
+const memberEntries = new WeakMap<Shape, Array<[string, { shape: string }]>>();
+
 function validateValue(shapeName: string, value: unknown, path: string, errors: string[]): void {
   const shape = serviceModel().shapes[shapeName];
   if (!shape) return;
@@ -85,9 +112,9 @@ function validateValue(shapeName: string, value: unknown, path: string, errors: 
       const text = value as string;
       if (shape.enum && !shape.enum.includes(text)) fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
       if (shape.pattern !== undefined && !fullMatch(shape.pattern, text)) fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
-      const length = [...text].length;
-      if (shape.min !== undefined && length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
-      if (shape.max !== undefined && length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
+      const { tooShort, tooLong } = violatesLength(text, shape.min, shape.max);
+      if (tooShort) fail(`Member must have length greater than or equal to ${shape.min}`);
+      if (tooLong) fail(`Member must have length less than or equal to ${shape.max}`);
       return;
     }
     case 'integer':
@@ -106,8 +133,12 @@ function validateValue(shapeName: string, value: unknown, path: string, errors: 
 }
 
 function validateStructure(shape: Shape, value: Record<string, unknown>, prefix: string, errors: string[]): void {
-  const members = shape.members ?? {};
-  for (const [name, ref] of Object.entries(members)) {
+  let entries = memberEntries.get(shape);
+  if (!entries) {
+    entries = Object.entries(shape.members ?? {});
+    memberEntries.set(shape, entries);
+  }
+  for (const [name, ref] of entries) {
     const member = value[name];
     if (member === undefined || member === null) {
       if (shape.required?.includes(name)) errors.push(`Value null at '${prefix}${name}' failed to satisfy constraint: Member must not be null`);

@@ -141,12 +141,23 @@ export class EventWriter {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    // A batch as large as half a chunk becomes a chunk at once: compressing it costs about what
+    // writing it uncompressed to the WAL, checkpointing it and sealing it later would, and the
+    // commit then syncs a seventh of the bytes.
+    const direct = batch.map(({ item }) => {
+      if (item.count < this.options.sealEvents / 2 && item.rawBytes < this.options.sealBytes / 8) return undefined;
+      const columns = decodeHeadBatch(Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength), item.firstId, item.ingestionTime);
+      return { chunk: encodeChunk(columns, this.options.sealLevel), filter: buildNgramFilter(columns.text, columns.offsets, columns.count) };
+    });
     try {
       this.db.transaction(() => {
         let maxId = 0;
         const perStream = new Map<number, { groupId: number; first: number; last: number; ingestionTime: number; bytes: number }>();
-        for (const { item } of batch) {
-          this.stmts.insertHead.run(
+        for (let k = 0; k < batch.length; k++) {
+          const { item } = batch[k]!;
+          const sealed = direct[k];
+          if (sealed) this.insertChunk(item.groupId, item.streamId, sealed.chunk, this.options.sealLevel, sealed.filter);
+          else this.stmts.insertHead.run(
             item.groupId,
             item.streamId,
             item.firstId,
@@ -181,7 +192,9 @@ export class EventWriter {
       return;
     }
     const now = Date.now();
-    for (const { item } of batch) {
+    for (let k = 0; k < batch.length; k++) {
+      const { item } = batch[k]!;
+      if (direct[k]) continue;
       const head = this.heads.get(item.streamId);
       if (head) {
         head.events += item.count;

@@ -62,6 +62,8 @@ export class ThreadWriterClient implements WriterClient {
       const waiter = this.pending.get(reply.seq);
       if (!waiter) return;
       this.pending.delete(reply.seq);
+      // Keep the process alive only while a request is in flight.
+      if (this.pending.size === 0) worker.unref();
       if (reply.ok) waiter.resolve(reply.value ?? 0);
       else waiter.reject(new Error(reply.error ?? 'writer failed'));
     });
@@ -85,6 +87,7 @@ export class ThreadWriterClient implements WriterClient {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
+      worker.ref();
       // Hand over the batch's memory when it owns its buffer outright (never a slice of Buffer's pool).
       const data = request.type === 'append' ? request.item.data : undefined;
       const transfer = data && data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? [data.buffer as ArrayBuffer] : [];
