@@ -95,7 +95,7 @@ describe('file source', () => {
     const { dir, start } = setup('restart', (d) => `files:\n  - path: ${d}/app.log\n    group: /files/restart\n    stream: app\n    rotate_wait_ms: 200\n`);
     const path = join(dir, 'app.log');
     write(path, lines('l', 0, 20));
-    let agent = await start();
+    const agent = await start();
     await waitFor('first', () => messages(logs, '/files/restart', 'app'), (m) => m.length === 20);
     write(path, lines('l', 20, 25));
     writeFileSync(path, `${readFileSync(path, 'utf8')}partial`); // a line without its newline yet
@@ -109,7 +109,7 @@ describe('file source', () => {
     write(path, lines('l', 25, 30));
     renameSync(path, `${path}.1`);
     write(path, lines('m', 0, 5));
-    agent = await start();
+    await start(); // a new agent, same state_dir
     const got = await waitFor('after restart', () => messages(logs, '/files/restart', 'app'), (m) => m.length >= 36);
     await sleep(300);
     expect(await messages(logs, '/files/restart', 'app')).toEqual([...lines('l', 0, 25), 'partial now complete', ...lines('l', 25, 30), ...lines('m', 0, 5)]);
