@@ -1,6 +1,5 @@
 /** The `logharbor` binary: `server` starts the service; every other command is the CLI's. */
 import { ConfigError, loadServerConfig, parseFlags } from '../config/config.js';
-import { startServer } from './server.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
@@ -20,6 +19,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       throw err;
     }
+    // Loaded only for `server`: the agent and the CLI stay light (the agent's RSS is a target).
+    const { startServer } = await import('./server.js');
     const running = await startServer(config);
     process.stderr.write(`logharbor server listening on ${running.url} (data in ${config.dataDir})\n`);
     await new Promise<void>((resolve) => {
