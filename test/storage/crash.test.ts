@@ -59,7 +59,7 @@ describe('kill -9 during chunked writes', () => {
         try {
           stored = await readStream(logs, stream);
         } catch (err) {
-          throw new Error(`reading ${stream} failed: ${String(err)}; server stderr: ${current.stderr()}`);
+          throw new Error(`reading ${stream} failed; server stderr: ${current.stderr()}`, { cause: err });
         }
         const present = new Set(stored);
         expect(messages.filter((m) => !present.has(m)), `cycle ${cycle - 1}, ${stream}`).toEqual([]);
