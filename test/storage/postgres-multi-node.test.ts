@@ -193,14 +193,15 @@ describe('PostgreSQL store across nodes', () => {
     const before = await partitionsOf();
     expect(before).toHaveLength(11);
     const removed = await store.enforceRetention(now);
-    // 3-day retention in 1-day partitions: the events of days 3..10 are older than 3 days, each in its own partition.
-    expect(removed).toBe(8);
+    // 3-day retention in 1-day partitions (by first timestamp of a chunk, which spans at most a
+    // day more): the partitions of days 4..10 hold only events older than 3 days and are dropped.
+    expect(removed).toBe(7);
     const after = await partitionsOf();
-    expect(after).toHaveLength(3);
+    expect(after).toHaveLength(4);
     const tables = await admin.query(`SELECT tablename FROM pg_tables WHERE schemaname = $1`, [schema]);
     const existing = new Set(tables.rows.map((r: { tablename: string }) => r.tablename));
     expect(before.filter((name) => existing.has(name))).toEqual(after);
-    expect((await collect(store.scan(A, 'short', { descending: false }))).map((e) => e.message)).toEqual(['short 2', 'short 1', 'short 0']);
+    expect((await collect(store.scan(A, 'short', { descending: false }))).map((e) => e.message)).toEqual(['short 3', 'short 2', 'short 1', 'short 0']);
     expect(await collect(store.scan(A, 'forever', { descending: false }))).toHaveLength(11);
 
     // A retention policy on a group with data: events the new policy expires go, the rest move
@@ -211,7 +212,7 @@ describe('PostgreSQL store across nodes', () => {
     expect((await collect(store.scan(A, 'forever', { descending: false }))).map((e) => e.message)).toEqual([
       'forever 4', 'forever 3', 'forever 2', 'forever 1', 'forever 0',
     ]);
-    const classes = await admin.query(`SELECT DISTINCT retention_class FROM ${schema}.events WHERE group_id = (SELECT id FROM ${schema}.log_groups WHERE name = 'forever')`);
+    const classes = await admin.query(`SELECT DISTINCT retention_class FROM ${schema}.event_chunks WHERE group_id = (SELECT id FROM ${schema}.log_groups WHERE name = 'forever')`);
     expect(classes.rows).toEqual([{ retention_class: 5 }]);
     expect(await store.readStream(A, 'forever', 's', { direction: 'backward', limit: 1 })).toMatchObject([{ message: 'forever 0' }]);
   });
@@ -225,7 +226,7 @@ describe('PostgreSQL store across nodes', () => {
     await store.appendEvents(A, 'g', 'a', [{ timestamp: 1, message: 'a' }], 1);
     await store.appendEvents(A, 'g', 'b', [{ timestamp: 1, message: 'b' }], 1);
     await store.deleteLogStream(A, 'g', 'a');
-    const count = async () => (await admin.query(`SELECT count(*)::int AS n FROM ${schema}.events`)).rows[0].n as number;
+    const count = async () => (await admin.query(`SELECT COALESCE(sum(event_count), 0)::int AS n FROM ${schema}.event_chunks`)).rows[0].n as number;
     expect(await count()).toBe(2);
     await store.enforceRetention(DAY);
     expect(await count()).toBe(1);

@@ -12,12 +12,14 @@
  *    the next appends will need, so DDL stays off the ingest path.
  */
 import { LockPurpose, quoteIdent, type Db } from './db.js';
-import { partitionExpired, partitionFor, partitionsBetween, type PartitionManager } from './partitions.js';
+import { DecodedChunk } from './chunk-codec.js';
+import { MAX_CHUNK_SPAN_MS, partitionExpired, partitionFor, partitionsBetween, type PartitionManager } from './partitions.js';
 
 const DAY_MS = 86_400_000;
 /** Appends read the group's retention class when they start; none runs longer than this. */
 const RETENTION_CHANGE_SETTLE_MS = 10 * 60_000;
-const RECLAIM_BATCH = 10_000;
+/** chunks deleted per statement when reclaiming a deleted stream or group */
+const RECLAIM_BATCH = 1_000;
 /** How long append records are kept for other nodes' catch-up. */
 const BATCH_RECORD_TTL_MS = 60 * 60_000;
 
@@ -70,15 +72,16 @@ async function settleRetentionChanges(db: Db, partitions: PartitionManager, now:
   for (const group of groups) {
     const { rows } = await db.query<{ cls: number; min: number | null; max: number | null }>(
       `SELECT COALESCE(g.retention_in_days, 0) AS cls, r.min, r.max
-       FROM ${s}.log_groups g, LATERAL (SELECT min(timestamp) AS min, max(timestamp) AS max FROM ${s}.events e
-         WHERE e.group_id = g.id AND e.retention_class = ANY(g.data_classes) AND e.retention_class <> COALESCE(g.retention_in_days, 0)) r
+       FROM ${s}.log_groups g, LATERAL (SELECT min(min_timestamp) AS min, max(max_timestamp) AS max FROM ${s}.event_chunks c
+         WHERE c.group_id = g.id AND c.retention_class = ANY(g.data_classes) AND c.retention_class <> COALESCE(g.retention_in_days, 0)) r
        WHERE g.id = $1`,
       [group.id],
     );
     const current = rows[0];
     if (!current) continue;
+    const cutoff = current.cls > 0 ? now - current.cls * DAY_MS : Number.NEGATIVE_INFINITY;
     if (current.min !== null && current.max !== null) {
-      const from = current.cls > 0 ? Math.max(current.min, now - current.cls * DAY_MS) : current.min;
+      const from = Math.max(current.min, cutoff - MAX_CHUNK_SPAN_MS);
       if (from <= current.max) await partitions.ensure(partitionsBetween(current.cls, from, current.max));
     }
     for (const oldClass of group.data_classes) {
@@ -94,18 +97,37 @@ async function settleRetentionChanges(db: Db, partitions: PartitionManager, now:
         if (!row || row.cls !== current.cls) return 0; // changed again: next run
         let deleted = 0;
         if (row.cls > 0) {
-          const result = await client.query(
-            `DELETE FROM ${s}.events WHERE group_id = $1 AND retention_class = $2 AND timestamp < $3`,
-            [group.id, oldClass, now - row.cls * DAY_MS],
+          // Chunks the new retention has expired entirely go; chunks it cuts through lose their oldest events.
+          const gone = await client.query<{ n: number | null }>(
+            `WITH d AS (DELETE FROM ${s}.event_chunks WHERE group_id = $1 AND retention_class = $2 AND max_timestamp < $3 RETURNING event_count)
+             SELECT sum(event_count)::bigint AS n FROM d`,
+            [group.id, oldClass, cutoff],
           );
-          deleted = result.rowCount ?? 0;
+          deleted += gone.rows[0]?.n ?? 0;
+          const cut = await client.query<{ stream_id: number; batch: number; first_index: number; min_timestamp: number; data: Buffer }>(
+            `SELECT stream_id, batch, first_index, min_timestamp, data FROM ${s}.event_chunks
+             WHERE group_id = $1 AND retention_class = $2 AND min_timestamp < $3`,
+            [group.id, oldClass, cutoff],
+          );
+          for (const chunkRow of cut.rows) {
+            const chunk = new DecodedChunk(chunkRow.data);
+            let drop = 0;
+            while (drop < chunk.count && chunk.timestamps[drop]! < cutoff) drop++;
+            const kept = chunk.withoutPrefix(drop);
+            await client.query(
+              `UPDATE ${s}.event_chunks SET retention_class = $7, first_index = first_index + $6, min_timestamp = $8, event_count = $9, data = $10
+               WHERE group_id = $1 AND stream_id = $2 AND retention_class = $3 AND min_timestamp = $4 AND batch = $5 AND first_index = $11`,
+              [group.id, chunkRow.stream_id, oldClass, chunkRow.min_timestamp, chunkRow.batch, drop, row.cls, kept.minTimestamp, kept.count, kept.data, chunkRow.first_index],
+            );
+            deleted += drop;
+          }
         }
-        await client.query(
-          `WITH moved AS (DELETE FROM ${s}.events WHERE group_id = $1 AND retention_class = $2 RETURNING *)
-           INSERT INTO ${s}.events (retention_class, group_id, stream_id, timestamp, id, ingestion_time, message)
-           SELECT $3, group_id, stream_id, timestamp, id, ingestion_time, message FROM moved`,
-          [group.id, oldClass, row.cls],
-        );
+        // The rest moves into the current class (UPDATE moves rows between partitions).
+        await client.query(`UPDATE ${s}.event_chunks SET retention_class = $3 WHERE group_id = $1 AND retention_class = $2`, [
+          group.id,
+          oldClass,
+          row.cls,
+        ]);
         // Appends that started before the change may still write to the old class for a moment:
         // keep reading it until the change has settled.
         if (row.settled) {
@@ -132,9 +154,9 @@ async function dropExpiredPartitions(db: Db, partitions: PartitionManager, now: 
         // Dropping a partition briefly locks the parent table: give up rather than queue ingest behind it.
         await client.query(`SET LOCAL lock_timeout = '3s'`);
         const { rows: counts } = await client.query<{ total: number; keep: number }>(
-          `SELECT count(*)::bigint AS total,
+          `SELECT COALESCE(sum(c.event_count), 0)::bigint AS total,
                   count(*) FILTER (WHERE g.id IS NOT NULL AND COALESCE(g.retention_in_days, 0) <> $1)::bigint AS keep
-           FROM ${table} e LEFT JOIN ${db.s}.log_groups g ON g.id = e.group_id`,
+           FROM ${table} c LEFT JOIN ${db.s}.log_groups g ON g.id = c.group_id`,
           [part.retention_class],
         );
         const count = counts[0] ?? { total: 0, keep: 0 };
@@ -168,23 +190,20 @@ async function reclaimDeleted(db: Db): Promise<number> {
     const scope = item.stream_id === null ? 'group_id = $1' : 'group_id = $1 AND stream_id = $2';
     const values = item.stream_id === null ? [item.group_id] : [item.group_id, item.stream_id];
     for (;;) {
-      // Delete in batches bounded by timestamp, so no single transaction grows without limit.
-      const { rows } = await db.query<{ timestamp: number }>(
-        `SELECT timestamp FROM ${s}.events WHERE ${scope} ORDER BY timestamp OFFSET ${RECLAIM_BATCH} LIMIT 1`,
+      // Delete in batches bounded by time, so no single transaction grows without limit.
+      const { rows } = await db.query<{ min_timestamp: number }>(
+        `SELECT min_timestamp FROM ${s}.event_chunks WHERE ${scope} ORDER BY min_timestamp OFFSET ${RECLAIM_BATCH} LIMIT 1`,
         values,
       );
-      const bound = rows[0]?.timestamp;
-      const result = await db.query(
-        `DELETE FROM ${s}.events WHERE ${scope}${bound !== undefined ? ` AND timestamp < $${values.length + 1}` : ''}`,
+      const bound = rows[0]?.min_timestamp;
+      const result = await db.query<{ n: number | null }>(
+        `WITH d AS (DELETE FROM ${s}.event_chunks WHERE ${scope}${bound !== undefined ? ` AND min_timestamp <= $${values.length + 1}` : ''}
+           RETURNING event_count)
+         SELECT sum(event_count)::bigint AS n FROM d`,
         bound !== undefined ? [...values, bound] : values,
       );
-      removed += result.rowCount ?? 0;
+      removed += result.rows[0]?.n ?? 0;
       if (bound === undefined) break;
-      if ((result.rowCount ?? 0) === 0) {
-        // More than a batch share one timestamp: delete them in one go.
-        const rest = await db.query(`DELETE FROM ${s}.events WHERE ${scope} AND timestamp = $${values.length + 1}`, [...values, bound]);
-        removed += rest.rowCount ?? 0;
-      }
     }
     await db.query(`DELETE FROM ${s}.reclaim_queue WHERE id = $1`, [item.id]);
   }

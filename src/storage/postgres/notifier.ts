@@ -7,6 +7,7 @@
 import pg from 'pg';
 import type { AppendedEvents } from '../../core/ports.js';
 import type { StoredLogEvent } from '../../core/types.js';
+import { DecodedChunk } from './chunk-codec.js';
 import { BATCH_ID_SPAN } from './ids.js';
 import type { Db } from './db.js';
 
@@ -134,14 +135,22 @@ export class AppendNotifier {
   }
 
   private async fetch(notice: BatchNotice): Promise<StoredLogEvent[]> {
-    const first = notice.b * BATCH_ID_SPAN;
-    const { rows } = await this.db.query<{ id: number; timestamp: number; ingestion_time: number; message: string }>(
-      `SELECT id, timestamp, ingestion_time, message FROM ${this.db.s}.events
-       WHERE group_id = $1 AND stream_id = $2 AND retention_class = $3 AND timestamp BETWEEN $4 AND $5 AND id BETWEEN $6 AND $7
-       ORDER BY id`,
-      [notice.gid, notice.sid, notice.c, notice.lo, notice.hi, first, first + BATCH_ID_SPAN - 1],
+    // The batch's chunks all start within its time range: that prunes the partitions to look in.
+    const { rows } = await this.db.query<{ first_index: number; ingestion_time: number; data: Buffer }>(
+      `SELECT first_index, ingestion_time, data FROM ${this.db.s}.event_chunks
+       WHERE group_id = $1 AND stream_id = $2 AND retention_class = $3 AND min_timestamp BETWEEN $4 AND $5 AND batch = $6
+       ORDER BY first_index`,
+      [notice.gid, notice.sid, notice.c, notice.lo, notice.hi, notice.b],
     );
-    return rows.map((row) => ({ id: row.id, streamName: notice.s, timestamp: row.timestamp, ingestionTime: row.ingestion_time, message: row.message }));
+    const events: StoredLogEvent[] = [];
+    for (const row of rows) {
+      const chunk = new DecodedChunk(row.data);
+      const firstId = notice.b * BATCH_ID_SPAN + row.first_index;
+      for (let i = 0; i < chunk.count; i++) {
+        events.push({ id: firstId + i, streamName: notice.s, timestamp: chunk.timestamps[i]!, ingestionTime: row.ingestion_time, message: chunk.message(i) });
+      }
+    }
+    return events;
   }
 
   /** Delivers the batches committed while this node was not listening. */

@@ -1,5 +1,5 @@
 /**
- * Events live in range partitions of (retention_class, timestamp). The retention class is the
+ * Event chunks live in range partitions of (retention_class, min_timestamp). The retention class is the
  * group's retentionInDays when the events were written (0: never expire), so a partition holds
  * events that all expire at the same time and retention drops it whole instead of deleting rows.
  * Partition widths grow with the retention so a class never has more than a few dozen partitions.
@@ -33,7 +33,7 @@ export function partitionFor(retentionClass: number, timestamp: number): Partiti
     retentionClass,
     rangeStart,
     rangeEnd: rangeStart + width,
-    tableName: `events_r${retentionClass}_d${day < 0 ? `m${-day}` : day}`,
+    tableName: `chunks_r${retentionClass}_d${day < 0 ? `m${-day}` : day}`,
   };
 }
 
@@ -46,9 +46,12 @@ export function partitionsBetween(retentionClass: number, min: number, max: numb
   return specs;
 }
 
+/** A chunk's events span at most this long (appends are split), so a chunk ends within a day of where it starts. */
+export const MAX_CHUNK_SPAN_MS = DAY_MS;
+
 /** A partition expires when every event it can hold is older than its class's retention. */
 export function partitionExpired(spec: Pick<PartitionSpec, 'retentionClass' | 'rangeEnd'>, now: number): boolean {
-  return spec.retentionClass > 0 && spec.rangeEnd + spec.retentionClass * DAY_MS <= now;
+  return spec.retentionClass > 0 && spec.rangeEnd + MAX_CHUNK_SPAN_MS + spec.retentionClass * DAY_MS <= now;
 }
 
 /**
@@ -87,9 +90,9 @@ export class PartitionManager {
         );
         if (rowCount === 0) {
           const table = `${db.s}.${quoteIdent(spec.tableName)}`;
-          await client.query(`CREATE TABLE ${table} (LIKE ${db.s}.events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+          await client.query(`CREATE TABLE ${table} (LIKE ${db.s}.event_chunks INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING COMPRESSION)`);
           await client.query(
-            `ALTER TABLE ${db.s}.events ATTACH PARTITION ${table}
+            `ALTER TABLE ${db.s}.event_chunks ATTACH PARTITION ${table}
              FOR VALUES FROM (${spec.retentionClass}, ${spec.rangeStart}) TO (${spec.retentionClass}, ${spec.rangeEnd})`,
           );
           await client.query(

@@ -23,10 +23,12 @@ import type {
 } from '../../core/ports.js';
 import type { InputLogEvent, LogGroup, LogGroupClass, LogStream, Scope, StoredLogEvent } from '../../core/types.js';
 import { connect, migrate, type Db, type Queryable } from './db.js';
+import { encodeChunk, encodeChunkInto } from './chunk-codec.js';
+import { ChunkMerger, type ChunkHeader, type ChunkSource } from './chunk-merger.js';
 import { BATCH_ID_SPAN } from './ids.js';
 import { runBackgroundJobs } from './jobs.js';
 import { AppendNotifier } from './notifier.js';
-import { PartitionManager, partitionsBetween } from './partitions.js';
+import { MAX_CHUNK_SPAN_MS, PartitionManager, partitionFor, type PartitionSpec } from './partitions.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database[?schema=name] */
@@ -58,14 +60,6 @@ interface StreamRow {
   last_event_timestamp: number | null;
   last_ingestion_time: number | null;
   stored_bytes: number;
-}
-
-interface EventRow {
-  id: number;
-  stream_id: number;
-  timestamp: number;
-  ingestion_time: number;
-  message: string;
 }
 
 interface GroupRef {
@@ -102,6 +96,136 @@ const streamNotFound = () => new ResourceNotFoundException('The specified log st
 
 /** PostgreSQL's error for a row that fits no partition. */
 const NO_PARTITION = '23514';
+
+/** Bounds for open time ranges: every epoch-millisecond timestamp lies between them. */
+const MIN_TIME = -8_640_000_000_000_000;
+const MAX_TIME = 8_640_000_000_000_000;
+const EMPTY_CHUNK = encodeChunk([], [], []).data;
+
+/** A batch's chunks, encoded back to back in `data`. */
+interface PreparedBatch {
+  readonly events: readonly InputLogEvent[];
+  readonly data: Buffer;
+  readonly chunkFirstIndexes: number[];
+  readonly chunkMinTimestamps: number[];
+  readonly chunkMaxTimestamps: number[];
+  readonly chunkCounts: number[];
+  readonly chunkOffsets: number[];
+  readonly chunkLengths: number[];
+  readonly minTimestamp: number;
+  readonly maxTimestamp: number;
+  /** message bytes, as storedBytes counts them */
+  readonly bytes: number;
+}
+
+interface AppendedBatch {
+  readonly firstId: number;
+  readonly retentionClass: number;
+  readonly events: readonly InputLogEvent[];
+}
+
+interface ChunkRow {
+  stream_id: number;
+  retention_class: number;
+  batch: number;
+  first_index: number;
+  min_timestamp: number;
+  max_timestamp: number;
+  event_count: number;
+  ingestion_time: number;
+}
+
+function toChunkHeader(row: ChunkRow): ChunkHeader {
+  return {
+    streamId: row.stream_id,
+    retentionClass: row.retention_class,
+    batch: row.batch,
+    firstIndex: row.first_index,
+    minTimestamp: row.min_timestamp,
+    maxTimestamp: row.max_timestamp,
+    eventCount: row.event_count,
+    ingestionTime: row.ingestion_time,
+  };
+}
+
+/**
+ * Chunks hold at most this many events and message bytes: small enough that reading a page of a
+ * stream loads little more than the page, large enough that ingest writes one index entry per
+ * thousand events rather than two per event.
+ */
+const CHUNK_MAX_EVENTS = 1_000;
+const CHUNK_MAX_BYTES = 96 * 1024;
+
+/** Encodes one batch (chronological, at most BATCH_ID_SPAN events) as chunks spanning at most a day each. */
+function prepareBatch(events: readonly InputLogEvent[]): PreparedBatch {
+  const count = events.length;
+  const timestamps = new Array<number>(count);
+  const messages = new Array<string>(count);
+  const lengths = new Array<number>(count);
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const event = events[i]!;
+    timestamps[i] = event.timestamp;
+    messages[i] = event.message;
+    const n = Buffer.byteLength(event.message, 'utf8');
+    lengths[i] = n;
+    bytes += n;
+  }
+  const bounds: number[] = [0];
+  let start = 0;
+  let chunkBytes = 0;
+  for (let i = 0; i < count; i++) {
+    if (
+      i > start &&
+      (i - start >= CHUNK_MAX_EVENTS || chunkBytes + lengths[i]! > CHUNK_MAX_BYTES || timestamps[i]! - timestamps[start]! > MAX_CHUNK_SPAN_MS)
+    ) {
+      bounds.push(i);
+      start = i;
+      chunkBytes = 0;
+    }
+    chunkBytes += lengths[i]!;
+  }
+  bounds.push(count);
+  const chunks = bounds.length - 1;
+  const data = Buffer.allocUnsafe(4 * chunks + 12 * count + bytes);
+  const batch: PreparedBatch = {
+    events,
+    data,
+    chunkFirstIndexes: [],
+    chunkMinTimestamps: [],
+    chunkMaxTimestamps: [],
+    chunkCounts: [],
+    chunkOffsets: [],
+    chunkLengths: [],
+    minTimestamp: timestamps[0]!,
+    maxTimestamp: timestamps[count - 1]!,
+    bytes,
+  };
+  let offset = 0;
+  for (let c = 0; c < chunks; c++) {
+    const from = bounds[c]!;
+    const to = bounds[c + 1]!;
+    const written = encodeChunkInto(data, offset, timestamps, messages, lengths, from, to);
+    batch.chunkFirstIndexes.push(from);
+    batch.chunkMinTimestamps.push(timestamps[from]!);
+    batch.chunkMaxTimestamps.push(timestamps[to - 1]!);
+    batch.chunkCounts.push(to - from);
+    batch.chunkOffsets.push(offset);
+    batch.chunkLengths.push(written);
+    offset += written;
+  }
+  return batch;
+}
+
+/** The partitions that chunks starting at these timestamps go to. */
+function partitionsAt(retentionClass: number, chunkStarts: readonly number[]): PartitionSpec[] {
+  const specs = new Map<string, PartitionSpec>();
+  for (const t of chunkStarts) {
+    const spec = partitionFor(retentionClass, t);
+    specs.set(spec.tableName, spec);
+  }
+  return [...specs.values()];
+}
 
 /** Opens the store: connects and applies pending migrations. */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresLogStore> {
@@ -167,15 +291,18 @@ export class PostgresLogStore implements LogStore {
         ), b AS (
           SELECT st.id, st.group_id, st.cls, nextval('${s}.event_batch_seq') AS batch FROM st
         ), ins AS (
-          INSERT INTO ${s}.events (retention_class, group_id, stream_id, timestamp, id, ingestion_time, message)
-          SELECT b.cls, b.group_id, b.id, u.ts, b.batch * ${BATCH_ID_SPAN} + u.ord - 1, $7::bigint, u.msg
-          FROM b, unnest($9::bigint[], $10::text[]) WITH ORDINALITY AS u(ts, msg, ord)
+          -- $12 holds every chunk of the batch back to back, sent once as binary; cut it up here.
+          INSERT INTO ${s}.event_chunks (retention_class, group_id, stream_id, batch, first_index, min_timestamp, max_timestamp,
+            event_count, ingestion_time, data)
+          SELECT b.cls, b.group_id, b.id, b.batch, c.first_index, c.min_ts, c.max_ts, c.n, $7::bigint, substring($12::bytea FROM c.off + 1 FOR c.len)
+          FROM b, unnest($9::integer[], $10::bigint[], $11::bigint[], $16::integer[], $17::integer[], $18::integer[])
+            AS c(first_index, min_ts, max_ts, n, off, len)
         ), rec AS (
           INSERT INTO ${s}.event_batches (id, group_id, stream_id, retention_class, min_timestamp, max_timestamp, event_count, node_id)
-          SELECT b.batch, b.group_id, b.id, b.cls, $5::bigint, $6::bigint, $11::integer, $12::text FROM b
+          SELECT b.batch, b.group_id, b.id, b.cls, $5::bigint, $6::bigint, $13::integer, $14::text FROM b
         )
-        SELECT b.batch, b.cls, pg_notify($13::text, json_build_object(
-          'b', b.batch, 'node', $12::text, 'a', $1::text, 'r', $2::text, 'g', $3::text, 's', $4::text,
+        SELECT b.batch, b.cls, pg_notify($15::text, json_build_object(
+          'b', b.batch, 'node', $14::text, 'a', $1::text, 'r', $2::text, 'g', $3::text, 's', $4::text,
           'gid', b.group_id, 'sid', b.id, 'c', b.cls, 'lo', $5::bigint, 'hi', $6::bigint)::text)
         FROM b`,
     };
@@ -349,40 +476,67 @@ export class PostgresLogStore implements LogStore {
     scope: Scope,
     groupName: string,
     streamName: string,
-    events: readonly InputLogEvent[],
+    input: readonly InputLogEvent[],
     ingestionTime: number,
   ): Promise<AppendResult> {
-    if (events.length === 0) {
+    if (input.length === 0) {
       await this.streamRef(scope, groupName, streamName);
       return { firstId: 0 };
     }
-    if (events.length <= BATCH_ID_SPAN) {
-      const { firstId, appended } = await this.appendBatch(this.db.pool, scope, groupName, streamName, events, ingestionTime, true);
-      if (appended) this.emit(appended);
-      return { firstId };
-    }
-    // Larger than one batch's id span (AWS allows 10,000 per call): several batches, one transaction.
-    const cls = (await this.db.query<{ cls: number }>(
-      `SELECT COALESCE(retention_in_days, 0) AS cls FROM ${this.sql.s}.log_groups WHERE account_id = $1 AND region = $2 AND name = $3`,
-      [scope.accountId, scope.region, groupName],
-    )).rows[0]?.cls;
-    if (cls === undefined) throw groupNotFound();
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (const event of events) {
-      if (event.timestamp < min) min = event.timestamp;
-      if (event.timestamp > max) max = event.timestamp;
-    }
-    await this.partitions.ensure(partitionsBetween(cls, min, max));
-    const results = await this.db.transaction(async (client) => {
-      const parts = [];
-      for (let i = 0; i < events.length; i += BATCH_ID_SPAN) {
-        parts.push(await this.appendBatch(client, scope, groupName, streamName, events.slice(i, i + BATCH_ID_SPAN), ingestionTime, false));
+    // The core hands events over in chronological order; chunks rely on it, so make sure.
+    let events = input;
+    for (let i = 1; i < events.length; i++) {
+      if (events[i]!.timestamp < events[i - 1]!.timestamp) {
+        events = [...input].sort((a, b) => a.timestamp - b.timestamp);
+        break;
       }
-      return parts;
-    });
-    for (const { appended } of results) if (appended) this.emit(appended);
-    return { firstId: results[0]!.firstId };
+    }
+    const batches: PreparedBatch[] = [];
+    for (let i = 0; i < events.length; i += BATCH_ID_SPAN) batches.push(prepareBatch(events.slice(i, i + BATCH_ID_SPAN)));
+    const hintKey = `${scope.accountId}\n${scope.region}\n${groupName}`;
+    const chunkStarts = batches.flatMap((b) => b.chunkMinTimestamps);
+    const hinted = this.classHint.get(hintKey);
+    if (hinted !== undefined) await this.partitions.ensure(partitionsAt(hinted, chunkStarts));
+    const simple = batches.length === 1;
+    let appended: AppendedBatch[];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        appended = simple
+          ? [await this.appendBatch(this.db.pool, scope, groupName, streamName, batches[0]!, ingestionTime)]
+          : await this.db.transaction(async (client) => {
+              const out: AppendedBatch[] = [];
+              for (const batch of batches) out.push(await this.appendBatch(client, scope, groupName, streamName, batch, ingestionTime));
+              return out;
+            });
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== NO_PARTITION || attempt >= 2) throw err;
+        // The chunks' partitions do not exist yet (or were dropped): create them and try again.
+        const { rows } = await this.db.query<{ cls: number }>(
+          `SELECT COALESCE(retention_in_days, 0) AS cls FROM ${this.sql.s}.log_groups WHERE account_id = $1 AND region = $2 AND name = $3`,
+          [scope.accountId, scope.region, groupName],
+        );
+        const cls = rows[0]?.cls;
+        if (cls === undefined) throw groupNotFound();
+        const specs = partitionsAt(cls, chunkStarts);
+        for (const spec of specs) this.partitions.forget(spec);
+        await this.partitions.ensure(specs);
+      }
+    }
+    this.classHint.set(hintKey, appended[0]!.retentionClass);
+    if (this.listeners.size > 0) {
+      for (const { firstId, events: batchEvents } of appended) {
+        const stored: StoredLogEvent[] = batchEvents.map((event, i) => ({
+          id: firstId + i,
+          streamName,
+          timestamp: event.timestamp,
+          ingestionTime,
+          message: event.message,
+        }));
+        this.emit({ scope, groupName, streamName, events: stored });
+      }
+    }
+    return { firstId: appended[0]!.firstId };
   }
 
   private async appendBatch(
@@ -390,67 +544,24 @@ export class PostgresLogStore implements LogStore {
     scope: Scope,
     groupName: string,
     streamName: string,
-    events: readonly InputLogEvent[],
+    batch: PreparedBatch,
     ingestionTime: number,
-    /** false inside a caller's transaction: a failed statement has aborted it, so no retry */
-    retry: boolean,
-  ): Promise<{ firstId: number; appended?: AppendedEvents }> {
-    const timestamps = new Array<number>(events.length);
-    const messages = new Array<string>(events.length);
-    let bytes = 0;
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < events.length; i++) {
-      const event = events[i]!;
-      timestamps[i] = event.timestamp;
-      messages[i] = event.message;
-      bytes += Buffer.byteLength(event.message, 'utf8');
-      if (event.timestamp < min) min = event.timestamp;
-      if (event.timestamp > max) max = event.timestamp;
-    }
-    const hintKey = `${scope.accountId}\n${scope.region}\n${groupName}`;
-    const hinted = this.classHint.get(hintKey);
-    if (hinted !== undefined) await this.partitions.ensure(partitionsBetween(hinted, min, max));
-    const values = [
-      scope.accountId, scope.region, groupName, streamName, min, max, ingestionTime, bytes,
-      timestamps, messages, events.length, this.nodeId, this.db.channel,
-    ];
-    let result;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        result = await this.db.query<{ batch: number; cls: number }>(this.sql.append, values, on);
-        break;
-      } catch (err) {
-        if ((err as { code?: string }).code !== NO_PARTITION || attempt >= 2) throw err;
-        // The events' partitions do not exist yet (or were dropped): create them and try again.
-        const { rows } = await this.db.query<{ cls: number }>(
-          `SELECT COALESCE(retention_in_days, 0) AS cls FROM ${this.sql.s}.log_groups WHERE account_id = $1 AND region = $2 AND name = $3`,
-          [scope.accountId, scope.region, groupName],
-        );
-        const cls = rows[0]?.cls;
-        if (cls === undefined) throw groupNotFound();
-        const specs = partitionsBetween(cls, min, max);
-        for (const spec of specs) this.partitions.forget(spec);
-        if (!retry) throw err; // inside a caller's transaction, which this error has aborted
-        await this.partitions.ensure(specs);
-      }
-    }
+  ): Promise<AppendedBatch> {
+    const result = await this.db.query<{ batch: number; cls: number }>(
+      this.sql.append,
+      [
+        scope.accountId, scope.region, groupName, streamName, batch.minTimestamp, batch.maxTimestamp, ingestionTime, batch.bytes,
+        batch.chunkFirstIndexes, batch.chunkMinTimestamps, batch.chunkMaxTimestamps, batch.data, batch.events.length, this.nodeId,
+        this.db.channel, batch.chunkCounts, batch.chunkOffsets, batch.chunkLengths,
+      ],
+      on,
+    );
     const row = result.rows[0];
     if (!row) {
       await this.streamRef(scope, groupName, streamName); // throws the precise not-found error
       throw streamNotFound();
     }
-    this.classHint.set(hintKey, row.cls);
-    const firstId = row.batch * BATCH_ID_SPAN;
-    if (this.listeners.size === 0) return { firstId };
-    const stored: StoredLogEvent[] = events.map((event, i) => ({
-      id: firstId + i,
-      streamName,
-      timestamp: event.timestamp,
-      ingestionTime,
-      message: event.message,
-    }));
-    return { firstId, appended: { scope, groupName, streamName, events: stored } };
+    return { firstId: row.batch * BATCH_ID_SPAN, retentionClass: row.cls, events: batch.events };
   }
 
   private emit(batch: AppendedEvents): void {
@@ -482,38 +593,76 @@ export class PostgresLogStore implements LogStore {
     this.notifier?.dropConnection();
   }
 
+  /** Chunk headers in merge order: forward by first timestamp, backward by last timestamp. */
+  private chunkSource(
+    groupId: number,
+    dataClasses: number[],
+    streamIds: number[] | undefined,
+    range: { low: number; high: number },
+    descending: boolean,
+  ): ChunkSource {
+    const s = this.sql.s;
+    const streams = streamIds === undefined ? '' : streamIds.length === 1 ? 'AND stream_id = $3::bigint' : 'AND stream_id = ANY($3::bigint[])';
+    const streamValue = streamIds === undefined ? [] : [streamIds.length === 1 ? streamIds[0] : streamIds];
+    const n = 2 + streamValue.length;
+    // A chunk spans at most MAX_CHUNK_SPAN_MS, which bounds where one overlapping `low` can start.
+    const window = descending
+      ? `max_timestamp >= $${n + 1}::bigint AND min_timestamp <= $${n + 2}::bigint AND max_timestamp <= $${n + 2}::bigint + ${MAX_CHUNK_SPAN_MS}`
+      : `min_timestamp >= $${n + 1}::bigint - ${MAX_CHUNK_SPAN_MS} AND max_timestamp >= $${n + 1}::bigint AND min_timestamp <= $${n + 2}::bigint`;
+    const key = descending ? 'max_timestamp' : 'min_timestamp';
+    const dir = descending ? 'DESC' : 'ASC';
+    const select = `SELECT stream_id, retention_class, batch, first_index, min_timestamp, max_timestamp, event_count, ingestion_time
+      FROM ${s}.event_chunks WHERE group_id = $1::bigint AND retention_class = ANY($2::integer[]) ${streams} AND ${window}`;
+    const order = `ORDER BY ${key} ${dir}, batch ${dir}, first_index ${dir} LIMIT $${n + 3}::integer`;
+    const firstPage = `${select} ${order}`;
+    const nextPage = `${select} AND (${key}, batch, first_index) ${descending ? '<' : '>'} ($${n + 4}::bigint, $${n + 5}::bigint, $${n + 6}::integer) ${order}`;
+    const base = [groupId, dataClasses, ...streamValue, range.low, range.high];
+    const load = `SELECT data FROM ${s}.event_chunks WHERE group_id = $1::bigint AND stream_id = $2::bigint AND retention_class = $3::integer
+      AND min_timestamp = $4::bigint AND batch = $5::bigint AND first_index = $6::integer`;
+    return {
+      headers: async (after, pageSize) => {
+        const values = after
+          ? [...base, pageSize, descending ? after.maxTimestamp : after.minTimestamp, after.batch, after.firstIndex]
+          : [...base, pageSize];
+        const { rows } = await this.db.query<ChunkRow>(after ? nextPage : firstPage, values);
+        return rows.map(toChunkHeader);
+      },
+      load: async (h) => {
+        const { rows } = await this.db.query<{ data: Buffer }>(load, [groupId, h.streamId, h.retentionClass, h.minTimestamp, h.batch, h.firstIndex]);
+        // A chunk moved or dropped since its header was read reads as empty.
+        return rows[0]?.data ?? EMPTY_CHUNK;
+      },
+    };
+  }
+
   async readStream(scope: Scope, groupName: string, streamName: string, query: ReadStreamQuery): Promise<StoredLogEvent[]> {
     const ref = await this.streamRef(scope, groupName, streamName);
-    const where = ['group_id = $1', 'stream_id = $2', 'retention_class = ANY($3::integer[])'];
-    const values: unknown[] = [ref.id, ref.streamId, ref.dataClasses];
-    const param = (value: unknown) => {
-      values.push(value);
-      return `$${values.length}::bigint`;
-    };
-    if (query.startTime !== undefined) where.push(`timestamp >= ${param(query.startTime)}`);
-    if (query.endTime !== undefined) where.push(`timestamp < ${param(query.endTime)}`);
     const forward = query.direction === 'forward';
-    if (query.from) where.push(`(timestamp, id) ${forward ? '>' : '<'} (${param(query.from.timestamp)}, ${param(query.from.id)})`);
-    const dir = forward ? 'ASC' : 'DESC';
-    const limit = param(query.limit);
-    const { rows } = await this.db.query<EventRow>(
-      `SELECT id, timestamp, ingestion_time, message FROM ${this.sql.s}.events
-       WHERE ${where.join(' AND ')} ORDER BY timestamp ${dir}, id ${dir} LIMIT ${limit}`,
-      values,
-    );
-    return rows.map((row) => ({ id: row.id, streamName, timestamp: row.timestamp, ingestionTime: row.ingestion_time, message: row.message }));
+    const start = query.startTime ?? MIN_TIME;
+    const end = query.endTime ?? MAX_TIME; // exclusive
+    const from = query.from;
+    const range = {
+      low: Math.max(start, forward && from ? from.timestamp : MIN_TIME),
+      high: Math.min(end - 1, !forward && from ? from.timestamp : MAX_TIME),
+    };
+    if (range.low > range.high) return [];
+    const accept = (timestamp: number, id: number) =>
+      timestamp >= start &&
+      timestamp < end &&
+      (!from ||
+        (forward
+          ? timestamp > from.timestamp || (timestamp === from.timestamp && id > from.id)
+          : timestamp < from.timestamp || (timestamp === from.timestamp && id < from.id)));
+    const merger = new ChunkMerger(this.chunkSource(ref.id, ref.dataClasses, [ref.streamId], range, !forward), !forward, accept);
+    const events = await merger.next(query.limit);
+    return events.map((e) => ({ id: e.id, streamName, timestamp: e.timestamp, ingestionTime: e.ingestionTime, message: e.message }));
   }
 
   async *scan(scope: Scope, groupName: string, query: ScanQuery, signal?: AbortSignal): AsyncIterable<StoredLogEvent[]> {
     const s = this.sql.s;
     const group = await this.groupRef(scope, groupName);
     const names = new Map<number, string>();
-    const where = ['group_id = $1', 'retention_class = ANY($2::integer[])'];
-    const values: unknown[] = [group.id, group.dataClasses];
-    const param = (value: unknown, type: string) => {
-      values.push(value);
-      return `$${values.length}::${type}`;
-    };
+    let streamIds: number[] | undefined;
     if (query.streamNames !== undefined || query.streamNamePrefix !== undefined) {
       const filter = query.streamNames !== undefined ? 'name = ANY($2::text[])' : 'starts_with(name, $2::text)';
       const { rows } = await this.db.query<{ id: number; name: string }>(
@@ -522,26 +671,31 @@ export class PostgresLogStore implements LogStore {
       );
       if (rows.length === 0) return;
       for (const row of rows) names.set(row.id, row.name);
-      where.push(`stream_id = ANY(${param([...names.keys()], 'bigint[]')})`);
+      streamIds = [...names.keys()];
     }
-    if (query.startTime !== undefined) where.push(`timestamp >= ${param(query.startTime, 'bigint')}`);
-    if (query.endTime !== undefined) where.push(`timestamp <= ${param(query.endTime, 'bigint')}`);
-    const cmp = query.descending ? '<' : '>';
-    const dir = query.descending ? 'DESC' : 'ASC';
-    const limit = param(this.scanBatchSize, 'integer');
-    const select = `SELECT id, stream_id, timestamp, ingestion_time, message FROM ${s}.events WHERE ${where.join(' AND ')}`;
-    const order = `ORDER BY timestamp ${dir}, id ${dir} LIMIT ${limit}`;
-    const first = `${select} ${order}`;
-    const n = values.length;
-    const next = `${select} AND (timestamp, id) ${cmp} ($${n + 1}::bigint, $${n + 2}::bigint) ${order}`;
-    const filtered = query.streamNames !== undefined || query.streamNamePrefix !== undefined;
-    let from = query.from;
+    const start = query.startTime ?? MIN_TIME;
+    const end = query.endTime ?? MAX_TIME; // inclusive
+    const from = query.from;
+    const descending = query.descending;
+    const range = {
+      low: Math.max(start, !descending && from ? from.timestamp : MIN_TIME),
+      high: Math.min(end, descending && from ? from.timestamp : MAX_TIME),
+    };
+    if (range.low > range.high) return;
+    const accept = (timestamp: number, id: number) =>
+      timestamp >= start &&
+      timestamp <= end &&
+      (!from ||
+        (descending
+          ? timestamp < from.timestamp || (timestamp === from.timestamp && id < from.id)
+          : timestamp > from.timestamp || (timestamp === from.timestamp && id > from.id)));
+    const merger = new ChunkMerger(this.chunkSource(group.id, group.dataClasses, streamIds, range, descending), descending, accept);
     for (;;) {
       if (signal?.aborted) return;
-      const { rows } = await this.db.query<EventRow>(from ? next : first, from ? [...values, from.timestamp, from.id] : values);
-      if (rows.length === 0) return;
-      if (!filtered) {
-        const unknown = [...new Set(rows.map((r) => r.stream_id))].filter((id) => !names.has(id));
+      const events = await merger.next(this.scanBatchSize);
+      if (events.length === 0) return;
+      if (streamIds === undefined) {
+        const unknown = [...new Set(events.map((e) => e.streamId))].filter((id) => !names.has(id));
         if (unknown.length > 0) {
           const found = await this.db.query<{ id: number; name: string }>(
             `SELECT id, name FROM ${s}.log_streams WHERE group_id = $1 AND id = ANY($2::bigint[])`,
@@ -551,16 +705,13 @@ export class PostgresLogStore implements LogStore {
         }
       }
       const batch: StoredLogEvent[] = [];
-      for (const row of rows) {
-        const streamName = names.get(row.stream_id);
+      for (const e of events) {
+        const streamName = names.get(e.streamId);
         // Events of a deleted stream wait for the background job: skip them.
         if (streamName === undefined) continue;
-        batch.push({ id: row.id, streamName, timestamp: row.timestamp, ingestionTime: row.ingestion_time, message: row.message });
+        batch.push({ id: e.id, streamName, timestamp: e.timestamp, ingestionTime: e.ingestionTime, message: e.message });
       }
-      const last = rows[rows.length - 1]!;
-      from = { timestamp: last.timestamp, id: last.id };
       if (batch.length > 0) yield batch;
-      if (rows.length < this.scanBatchSize) return;
     }
   }
 
