@@ -7,31 +7,57 @@
  * searches look for (all 4,096 hex trigrams occur in any chunk with a few hundred request ids),
  * while 4-grams of hex ids still leave most of the 65,536 possible ones unset.
  *
- * It is a one-hash bloom filter (a bitmap): a term of L bytes has L-3 4-grams and the chunk is
+ * It is a one-hash bloom filter (a bitmap of 2^k bits): a term of L bytes has L-3 4-grams and the chunk is
  * skipped if any of them is unset, so even a 30-40% fill gives a tiny false-positive rate for a
  * term of 10+ bytes, at about 1.5 bits per distinct 4-gram.
  */
 
 /**
- * Filter bits per message byte: on the bench's mixed logs (about 150 bytes per message) this is
- * about 1 byte per event, about 45% of bits set, and under 1% of chunks kept for a 16-hex-digit id
- * that is not in them.
+ * The filter is built at 1 bit per message byte, then folded in half (bit pairs OR-ed, which is
+ * what a table of half the size would hold, since slots are the hash's high bits) while it stays
+ * under FOLD_BELOW_FILL: its size follows the number of distinct 4-grams, not the text's length,
+ * so a chunk full of random ids keeps a useful filter and a repetitive one costs little.
+ * On the bench's mixed logs that is about 1 byte per event.
  */
-const BITS_PER_TEXT_BYTE = 0.055;
+const FOLD_BELOW_FILL = 0.3;
 const MIN_BYTES = 64;
-const MAX_BYTES = 1 << 20;
 
-/** Fibonacci hashing (the product's high bits depend on every bit of the 4-gram), scaled to the table. */
-function slot(gram: number, bits: number): number {
-  return Math.floor(((Math.imul(gram, 0x9e3779b1) >>> 0) * bits) / 4294967296);
+/** Fibonacci hashing: the product's high bits depend on every bit of the 4-gram; a table of 2^k bits uses the top k. */
+function slot(gram: number, shift: number): number {
+  return (Math.imul(gram, 0x9e3779b1) >>> 0) >>> shift;
+}
+
+const POPCOUNT = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let x = b; x; x >>>= 1) n += x & 1;
+  return n;
+});
+/** Bit pairs of a byte OR-ed into a nibble: bit i of the result is bit 2i | bit 2i+1 of the byte. */
+const PAIR_OR = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let i = 0; i < 4; i++) if ((b >>> (2 * i)) & 3) n |= 1 << i;
+  return n;
+});
+
+function fill(filter: Uint8Array): number {
+  let set = 0;
+  for (let i = 0; i < filter.length; i++) set += POPCOUNT[filter[i]!]!;
+  return set / (filter.length * 8);
+}
+
+function fold(filter: Uint8Array): Buffer {
+  const half = Buffer.alloc(filter.length / 2);
+  for (let i = 0; i < half.length; i++) half[i] = PAIR_OR[filter[2 * i]!]! | (PAIR_OR[filter[2 * i + 1]!]! << 4);
+  return half;
 }
 
 /** Builds the filter of messages text[offsets[i]..offsets[i+1]] (4-grams never span two messages). */
 export function buildNgramFilter(text: Uint8Array, offsets: Uint32Array, count: number): Buffer {
   const textBytes = offsets[count]! - offsets[0]!;
-  const size = Math.min(MAX_BYTES, Math.max(MIN_BYTES, Math.ceil((textBytes * BITS_PER_TEXT_BYTE) / 8)));
-  const filter = Buffer.alloc(size);
-  const bits = size * 8;
+  let log2 = Math.log2(MIN_BYTES * 8);
+  while (2 ** log2 < textBytes && log2 < 26) log2++;
+  let filter: Buffer = Buffer.alloc(2 ** (log2 - 3));
+  const shift = 32 - log2;
   for (let i = 0; i < count; i++) {
     const end = offsets[i + 1]!;
     let p = offsets[i]!;
@@ -39,21 +65,22 @@ export function buildNgramFilter(text: Uint8Array, offsets: Uint32Array, count: 
     let gram = (text[p]! << 16) | (text[p + 1]! << 8) | text[p + 2]!;
     for (p += 3; p < end; p++) {
       gram = (gram << 8) | text[p]!;
-      const s = slot(gram, bits);
+      const s = slot(gram, shift);
       filter[s >>> 3]! |= 1 << (s & 7);
     }
   }
+  while (filter.length > MIN_BYTES && fill(filter) < FOLD_BELOW_FILL) filter = fold(filter);
   return filter;
 }
 
 /** False when the chunk certainly holds no message containing term (UTF-8 bytes); terms under 4 bytes always pass. */
 export function mayContain(filter: Uint8Array, term: Uint8Array): boolean {
   if (term.length < 4 || filter.length === 0) return true;
-  const bits = filter.length * 8;
+  const shift = 32 - Math.round(Math.log2(filter.length * 8));
   let gram = (term[0]! << 16) | (term[1]! << 8) | term[2]!;
   for (let p = 3; p < term.length; p++) {
     gram = (gram << 8) | term[p]!;
-    const s = slot(gram, bits);
+    const s = slot(gram, shift);
     if ((filter[s >>> 3]! & (1 << (s & 7))) === 0) return false;
   }
   return true;
@@ -61,13 +88,5 @@ export function mayContain(filter: Uint8Array, term: Uint8Array): boolean {
 
 /** Fraction of bits set: for measurement and tests. */
 export function fillRatio(filter: Uint8Array): number {
-  let set = 0;
-  for (const byte of filter) {
-    let b = byte;
-    while (b) {
-      set += b & 1;
-      b >>>= 1;
-    }
-  }
-  return filter.length === 0 ? 0 : set / (filter.length * 8);
+  return filter.length === 0 ? 0 : fill(filter);
 }

@@ -1,0 +1,72 @@
+/** Chunk and head layouts round-trip; the 4-gram filter never says no to a substring that is there. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadBatch, mergeColumns, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
+import { buildNgramFilter, mayContain } from '../../src/storage/sqlite/ngram-filter.js';
+
+function columnsOf(events: ReadonlyArray<{ id: number; timestamp: number; ingestionTime: number; message: string }>): EventColumns {
+  const head = decodeHeadBatch(encodeHeadBatch(events.map((e) => e.timestamp), events.map((e) => e.message)).data, 0, 0);
+  return { ...head, ids: Float64Array.from(events, (e) => e.id), ingestionTimes: Float64Array.from(events, (e) => e.ingestionTime) };
+}
+
+const messages = (c: EventColumns) => Array.from({ length: c.count }, (_, i) => messageAt(c, i));
+
+describe('chunk codec', () => {
+  it.each([
+    ['ascii', ['a', 'bb', 'GET /index.html 200']],
+    ['utf-8', ['héllo', '日本語のログ', '😀 emoji', 'plain']],
+    ['empty text between', ['x', '', 'y']],
+  ])('round-trips %s messages with ids and times beyond 32 bits', (_name, texts) => {
+    const events = texts.map((message, i) => ({ id: 2 ** 40 + (i % 2 === 0 ? i : -i), timestamp: 1_700_000_000_000 + i * 3, ingestionTime: 1_700_000_000_500 - i, message }));
+    const decoded = decodeChunk(encodeChunk(columnsOf(events)).data);
+    expect(messages(decoded)).toEqual(texts);
+    expect([...decoded.ids]).toEqual(events.map((e) => e.id));
+    expect([...decoded.timestamps]).toEqual(events.map((e) => e.timestamp));
+    expect([...decoded.ingestionTimes]).toEqual(events.map((e) => e.ingestionTime));
+  });
+
+  it('merges head batches into (timestamp, id) order', () => {
+    const a = decodeHeadBatch(encodeHeadBatch([1, 5, 9], ['a1', 'a5', 'a9']).data, 10, 100);
+    const b = decodeHeadBatch(encodeHeadBatch([5, 6], ['b5', 'b6']).data, 20, 200);
+    const merged = mergeColumns([a, b]);
+    expect(messages(merged)).toEqual(['a1', 'a5', 'b5', 'b6', 'a9']);
+    expect([...merged.ingestionTimes]).toEqual([100, 100, 200, 200, 100]);
+  });
+
+  it('round-trips any events (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ timestamp: fc.integer({ min: 0, max: 2 ** 45 }), message: fc.string({ unit: 'grapheme', maxLength: 40 }) }), { maxLength: 50 }), (raw) => {
+        const sorted = [...raw].sort((x, y) => x.timestamp - y.timestamp).map((e, i) => ({ ...e, id: i + 1, ingestionTime: 5 }));
+        const decoded = decodeChunk(encodeChunk(columnsOf(sorted)).data);
+        expect(messages(decoded)).toEqual(sorted.map((e) => e.message));
+        expect([...decoded.timestamps]).toEqual(sorted.map((e) => e.timestamp));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('4-gram filter', () => {
+  it('never rejects a substring of a message (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), { minLength: 1, maxLength: 30 }), fc.nat(), fc.nat(), fc.nat(), (texts, pick, from, len) => {
+        const c = columnsOf(texts.map((message, i) => ({ id: i, timestamp: i, ingestionTime: 0, message })));
+        const filter = buildNgramFilter(c.text, c.offsets, c.count);
+        const bytes = Buffer.from(texts[pick % texts.length]!, 'utf8');
+        const start = from % bytes.length;
+        const term = bytes.subarray(start, start + 1 + (len % (bytes.length - start)));
+        expect(mayContain(filter, term)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects most absent ids in a chunk full of other ids', () => {
+    const ids = Array.from({ length: 4000 }, (_, i) => ((i * 2654435761) >>> 0).toString(16).padStart(8, '0') + ((i * 40503) >>> 0).toString(16).padStart(8, '0'));
+    const c = columnsOf(ids.slice(0, 2000).map((id, i) => ({ id: i, timestamp: i, ingestionTime: 0, message: `request ${id} done in ${i % 977} ms` })));
+    const filter = buildNgramFilter(c.text, c.offsets, c.count);
+    const passed = ids.slice(2000).filter((id) => mayContain(filter, Buffer.from(id))).length;
+    expect(passed / 2000).toBeLessThan(0.05);
+    expect(ids.slice(0, 2000).every((id) => mayContain(filter, Buffer.from(id)))).toBe(true);
+  });
+});
