@@ -1,6 +1,6 @@
 /**
  * Events are stored in chunks whose time ranges overlap (late events, many streams, batches
- * cut into chunks of 1,000 events or a day): reads must still come out in exact (timestamp, id)
+ * cut into chunks of 250 events, 32 KiB or a day): reads must still come out in exact (timestamp, id)
  * order. Random appends are checked against a model that simply sorts every event.
  */
 import fc from 'fast-check';

@@ -150,11 +150,11 @@ function toChunkHeader(row: ChunkRow): ChunkHeader {
 
 /**
  * Chunks hold at most this many events and message bytes: small enough that reading a page of a
- * stream loads little more than the page, large enough that ingest writes one index entry per
- * thousand events rather than two per event.
+ * stream loads little more than the page (reads of 100 events: 1.5-4 ms with 250, 6-7 ms with
+ * 1,000), large enough that ingest writes a few index entries per batch rather than two per event.
  */
-const CHUNK_MAX_EVENTS = 1_000;
-const CHUNK_MAX_BYTES = 96 * 1024;
+const CHUNK_MAX_EVENTS = 250;
+const CHUNK_MAX_BYTES = 32 * 1024;
 
 /** Encodes one batch (chronological, at most BATCH_ID_SPAN events) as chunks spanning at most a day each. */
 function prepareBatch(events: readonly InputLogEvent[]): PreparedBatch {
