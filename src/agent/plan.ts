@@ -4,7 +4,7 @@
  * holds at most 10,000 events, 1,048,576 bytes (26 per event) and a 24-hour span. A message larger
  * than one event may be is split into several events with the same timestamp.
  */
-import type { InputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type { InputLogEvent } from './logs-api.js';
 import { BLOCK_EVENTS, type EventBlock } from './block.js';
 import { EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, MAX_BATCH_SPAN_MS } from './limits.js';
 

@@ -1,16 +1,9 @@
 /**
- * Sends PutLogEvents through the AWS SDK: creates groups and streams on demand (setting retention
+ * Sends PutLogEvents (through transport.ts, signed by the AWS SDK's signer): creates groups and streams on demand (setting retention
  * when configured), retries throttling, 5xx and connection errors with exponential backoff and
  * jitter until the call succeeds or the caller aborts, and reports rejected events.
  */
-import {
-  CreateLogGroupCommand,
-  CreateLogStreamCommand,
-  PutLogEventsCommand,
-  PutRetentionPolicyCommand,
-  type CloudWatchLogsClient,
-  type InputLogEvent,
-} from '@aws-sdk/client-cloudwatch-logs';
+import type { InputLogEvent, LogsApi } from './logs-api.js';
 
 export interface BackoffOptions {
   readonly baseMs: number;
@@ -18,7 +11,7 @@ export interface BackoffOptions {
 }
 
 export interface ShipperOptions {
-  readonly client: Pick<CloudWatchLogsClient, 'send'>;
+  readonly client: LogsApi;
   readonly backoff: BackoffOptions;
   /** retentionInDays for a group the agent ships to, if configured. */
   readonly retentionFor: (group: string) => number | undefined;
@@ -36,8 +29,12 @@ interface AwsError {
   code?: string;
   message?: string;
   $metadata?: { httpStatusCode?: number };
-  $retryable?: unknown;
+  /** From a Retry-After header (transport.ts). */
+  retryAfterMs?: number;
 }
+
+/** A server's Retry-After is honoured up to this long; beyond it our own backoff goes on. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 const RETRYABLE_NAMES = new Set([
   'ThrottlingException',
@@ -118,14 +115,14 @@ export class Shipper {
   }
 
   /** Sends one batch, retrying until it is accepted, fails for good, or signal aborts (throws). */
-  async send(group: string, stream: string, logEvents: InputLogEvent[], signal: AbortSignal): Promise<SendOutcome> {
+  async send(group: string, stream: string, logEvents: readonly InputLogEvent[], signal: AbortSignal): Promise<SendOutcome> {
     let attempt = 0;
     let creations = 0;
     for (;;) {
       if (signal.aborted) throw new AbortedError('aborted');
       try {
         if (this.options.retentionFor(group) !== undefined && !this.retentionSet.has(group)) await this.ensureRetention(group, signal);
-        const response = await this.options.client.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents }), { abortSignal: signal });
+        const response = await this.options.client.putLogEvents({ logGroupName: group, logStreamName: stream, logEvents }, signal);
         this.recovered();
         this.calls++;
         const info = response.rejectedLogEventsInfo;
@@ -154,21 +151,22 @@ export class Shipper {
           return { ok: false, reason: failure.name ?? 'Error', message: failure.message ?? String(err) };
         }
         this.failing(err);
-        await sleep(this.backoffMs(attempt++), signal);
+        const retryAfter = Math.min((err as AwsError).retryAfterMs ?? 0, MAX_RETRY_AFTER_MS);
+        await sleep(Math.max(this.backoffMs(attempt++), retryAfter), signal);
       }
     }
   }
 
   private async createStream(group: string, stream: string, signal: AbortSignal): Promise<void> {
     try {
-      await this.options.client.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }), { abortSignal: signal });
+      await this.options.client.createLogStream({ logGroupName: group, logStreamName: stream }, signal);
     } catch (err) {
       const name = (err as AwsError).name;
       if (name === 'ResourceAlreadyExistsException') return;
       if (name !== 'ResourceNotFoundException') throw err;
       await this.createGroup(group, signal);
       try {
-        await this.options.client.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }), { abortSignal: signal });
+        await this.options.client.createLogStream({ logGroupName: group, logStreamName: stream }, signal);
       } catch (again) {
         if ((again as AwsError).name !== 'ResourceAlreadyExistsException') throw again;
       }
@@ -177,13 +175,13 @@ export class Shipper {
 
   private async createGroup(group: string, signal: AbortSignal): Promise<void> {
     try {
-      await this.options.client.send(new CreateLogGroupCommand({ logGroupName: group }), { abortSignal: signal });
+      await this.options.client.createLogGroup({ logGroupName: group }, signal);
     } catch (err) {
       if ((err as AwsError).name !== 'ResourceAlreadyExistsException') throw err;
     }
     const retentionInDays = this.options.retentionFor(group);
     if (retentionInDays === undefined) return;
-    await this.options.client.send(new PutRetentionPolicyCommand({ logGroupName: group, retentionInDays }), { abortSignal: signal });
+    await this.options.client.putRetentionPolicy({ logGroupName: group, retentionInDays }, signal);
     this.retentionSet.add(group);
   }
 
@@ -192,7 +190,7 @@ export class Shipper {
     const retentionInDays = this.options.retentionFor(group);
     if (retentionInDays === undefined) return;
     try {
-      await this.options.client.send(new PutRetentionPolicyCommand({ logGroupName: group, retentionInDays }), { abortSignal: signal });
+      await this.options.client.putRetentionPolicy({ logGroupName: group, retentionInDays }, signal);
     } catch (err) {
       if ((err as AwsError).name !== 'ResourceNotFoundException') throw err;
       await this.createGroup(group, signal);
