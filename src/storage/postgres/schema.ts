@@ -82,7 +82,7 @@ export const MIGRATIONS: readonly string[] = [
   -- while not listening.
   CREATE SEQUENCE {s}.event_batch_seq;
   CREATE TABLE {s}.event_batches (
-    id bigint PRIMARY KEY,
+    id bigint NOT NULL,
     group_id bigint NOT NULL,
     stream_id bigint NOT NULL,
     retention_class integer NOT NULL,
@@ -90,8 +90,11 @@ export const MIGRATIONS: readonly string[] = [
     max_timestamp bigint NOT NULL,
     event_count integer NOT NULL,
     node_id text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (group_id, id)
   );
+  CREATE INDEX event_batches_id ON {s}.event_batches (id);
+  CREATE INDEX event_batches_created ON {s}.event_batches (created_at);
 
   -- Deleted streams and groups whose events the background job still has to remove.
   CREATE TABLE {s}.reclaim_queue (
