@@ -111,12 +111,21 @@ describe('PostgreSQL store across nodes', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(seenOnB.flatMap((batch) => batch.events.map((e) => e.message))).toEqual(['one', 'two', 'gap-0', 'gap-1', 'gap-2', 'gap-3', 'gap-4', 'after']);
 
+    // The server ends the LISTEN connection (a failover, an idle timeout, an admin): same promise.
+    const terminated = await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
+    );
+    expect(terminated.rowCount).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) await a.appendEvents(A, 'g', 's', [{ timestamp: 25 + i, message: `outage-${i}` }], 35);
+    await waitFor(() => seenOnB.length === 10);
+    expect(seenOnB.slice(7).map((batch) => batch.events[0]!.message)).toEqual(['outage-0', 'outage-1', 'outage-2']);
+
     // The writing node tells its own listeners once, not again when its NOTIFY comes back.
     const seenOnA: AppendedEvents[] = [];
     a.onAppend((batch) => seenOnA.push(batch));
     await a.listening();
     await a.appendEvents(A, 'g', 's', [{ timestamp: 30, message: 'local' }], 40);
-    await waitFor(() => seenOnB.length === 8);
+    await waitFor(() => seenOnB.length === 11);
     await new Promise((r) => setTimeout(r, 200));
     expect(seenOnA.map((batch) => batch.events[0]!.message)).toEqual(['local']);
   });

@@ -42,6 +42,7 @@ export class AppendNotifier {
   /** the highest batch committed before this node first listened: catch-up never goes below it */
   private floor = 0;
   private readonly seen = new Set<number>();
+  private readonly failed = new WeakSet<pg.Client>();
   private chain: Promise<void> = Promise.resolve();
   private retryMs = 100;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -99,6 +100,10 @@ export class AppendNotifier {
   }
 
   private reconnect(client: pg.Client): void {
+    // A client reports its failure once here; later 'error' or 'end' events of a client already
+    // replaced must not start a second connection.
+    if (this.failed.has(client)) return;
+    this.failed.add(client);
     if (this.client === client) this.client = undefined;
     client.removeAllListeners('end');
     client.end().catch(() => {});
@@ -129,7 +134,15 @@ export class AppendNotifier {
     if (!this.markSeen(notice.b)) return;
     // The writing node has already told its own listeners, right after its commit.
     if (notice.node === this.nodeId) return;
-    const events = await this.fetch(notice);
+    let events: StoredLogEvent[];
+    try {
+      events = await this.fetch(notice);
+    } catch {
+      // The database is unreachable: forget the batch and reconnect; catch-up delivers it.
+      this.seen.delete(notice.b);
+      if (this.client) this.reconnect(this.client);
+      return;
+    }
     if (events.length === 0) return;
     this.emit({ scope: { accountId: notice.a, region: notice.r }, groupName: notice.g, streamName: notice.s, events });
   }
