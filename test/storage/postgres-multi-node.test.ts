@@ -82,8 +82,12 @@ describe('PostgreSQL store across nodes', () => {
       expect(latest[0]?.message).toBe(`m${i}`);
     }
     expect(await b.getLogStream(A, 'g', 's')).toMatchObject({ lastEventTimestamp: 1019, lastIngestionTime: 5019, storedBytes: 10 * 2 + 10 * 3 });
+    await a.createLogStream(A, 'g', 'other', 1);
+    await a.appendEvents(A, 'g', 'other', [{ timestamp: 1, message: 'four' }], 1);
+    expect((await b.getLogGroup(A, 'g'))!.storedBytes).toBe(50 + 4);
     await b.deleteLogStream(A, 'g', 's');
     expect(await a.getLogStream(A, 'g', 's')).toBeUndefined();
+    expect((await a.getLogGroup(A, 'g'))!.storedBytes).toBe(4);
   });
 
   it("tells node B's listeners about appends through node A, and catches up after a dropped connection", async () => {

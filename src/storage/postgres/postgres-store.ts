@@ -97,6 +97,9 @@ const streamNotFound = () => new ResourceNotFoundException('The specified log st
 /** PostgreSQL's error for a row that fits no partition. */
 const NO_PARTITION = '23514';
 
+/** Slots of a group's storedBytes counter (see the schema). */
+const GROUP_BYTES_SLOTS = 16;
+
 /** Bounds for open time ranges: every epoch-millisecond timestamp lies between them. */
 const MIN_TIME = -8_640_000_000_000_000;
 const MAX_TIME = 8_640_000_000_000_000;
@@ -261,7 +264,7 @@ export class PostgresLogStore implements LogStore {
     this.minJobIntervalMs = options.minJobIntervalMs ?? 0;
     const s = db.s;
     const groupColumns = `g.id, g.name, g.creation_time, g.retention_in_days, g.kms_key_id, g.log_group_class, g.deletion_protection,
-      (SELECT COALESCE(sum(st.stored_bytes), 0)::bigint FROM ${s}.log_streams st WHERE st.group_id = g.id) AS stored_bytes`;
+      (SELECT COALESCE(sum(gb.bytes), 0)::bigint FROM ${s}.group_stored_bytes gb WHERE gb.group_id = g.id) AS stored_bytes`;
     this.sql = {
       s,
       groupColumns,
@@ -297,6 +300,10 @@ export class PostgresLogStore implements LogStore {
           SELECT b.cls, b.group_id, b.id, b.batch, c.first_index, c.min_ts, c.max_ts, c.n, $7::bigint, substring($12::bytea FROM c.off + 1 FOR c.len)
           FROM b, unnest($9::integer[], $10::bigint[], $11::bigint[], $16::integer[], $17::integer[], $18::integer[])
             AS c(first_index, min_ts, max_ts, n, off, len)
+        ), bytes AS (
+          INSERT INTO ${s}.group_stored_bytes AS gb (group_id, slot, bytes)
+          SELECT b.group_id, (b.id % ${GROUP_BYTES_SLOTS})::integer, $8::bigint FROM b
+          ON CONFLICT (group_id, slot) DO UPDATE SET bytes = gb.bytes + excluded.bytes
         ), rec AS (
           INSERT INTO ${s}.event_batches (id, group_id, stream_id, retention_class, min_timestamp, max_timestamp, event_count, node_id)
           SELECT b.batch, b.group_id, b.id, b.cls, $5::bigint, $6::bigint, $13::integer, $14::text FROM b
@@ -344,6 +351,7 @@ export class PostgresLogStore implements LogStore {
     const { rows } = await this.db.query<{ id: number }>(
       `WITH g AS (DELETE FROM ${s}.log_groups WHERE account_id = $1 AND region = $2 AND name = $3 RETURNING id),
             st AS (DELETE FROM ${s}.log_streams ls USING g WHERE ls.group_id = g.id),
+            gb AS (DELETE FROM ${s}.group_stored_bytes gb USING g WHERE gb.group_id = g.id),
             q AS (INSERT INTO ${s}.reclaim_queue (group_id, stream_id) SELECT id, NULL FROM g)
        SELECT id FROM g`,
       [scope.accountId, scope.region, name],
@@ -424,7 +432,10 @@ export class PostgresLogStore implements LogStore {
     const s = this.sql.s;
     const { rows } = await this.db.query<{ group_id: number; deleted: boolean }>(
       `WITH g AS (SELECT id FROM ${s}.log_groups WHERE account_id = $1 AND region = $2 AND name = $3),
-            st AS (DELETE FROM ${s}.log_streams ls USING g WHERE ls.group_id = g.id AND ls.name = $4 RETURNING ls.id, ls.group_id),
+            st AS (DELETE FROM ${s}.log_streams ls USING g WHERE ls.group_id = g.id AND ls.name = $4
+                   RETURNING ls.id, ls.group_id, ls.stored_bytes),
+            gb AS (UPDATE ${s}.group_stored_bytes gb SET bytes = gb.bytes - st.stored_bytes FROM st
+                   WHERE gb.group_id = st.group_id AND gb.slot = (st.id % ${GROUP_BYTES_SLOTS})::integer),
             q AS (INSERT INTO ${s}.reclaim_queue (group_id, stream_id) SELECT group_id, id FROM st)
        SELECT g.id AS group_id, EXISTS (SELECT 1 FROM st) AS deleted FROM g`,
       [scope.accountId, scope.region, groupName, name],

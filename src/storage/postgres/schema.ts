@@ -39,6 +39,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (group_id, id),
     UNIQUE (group_id, name)
   );
+  -- A group's storedBytes, kept in 16 slots (by stream id) so that appends to different streams
+  -- rarely wait on the same row, and reading it never sums over a group's (maybe many) streams.
+  CREATE TABLE {s}.group_stored_bytes (
+    group_id bigint NOT NULL,
+    slot integer NOT NULL,
+    bytes bigint NOT NULL,
+    PRIMARY KEY (group_id, slot)
+  );
   CREATE INDEX log_streams_last_event ON {s}.log_streams (group_id, (COALESCE(last_event_timestamp, 0)), name);
 
   -- Events are stored in chunks (chunk-codec.ts): one row per append, or per day of an append's
