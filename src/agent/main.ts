@@ -2,6 +2,7 @@
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { AgentConfigError, defaultStateDir, loadAgentConfig, RUN_VARIABLES, shippingFromFlags } from './config.js';
+import { tuneHeapForAgent } from './heap.js';
 import { LEVEL_FORMATS, type LevelFormat } from './level.js';
 import { lockDir, startRuntime, TargetResolver } from './runtime.js';
 import { runProcess } from './sources/process.js';
@@ -43,6 +44,7 @@ export function parseArgs(argv: readonly string[], stopAtPositional: boolean): {
 
 export async function runAgentCommand(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...args] = argv;
+  if (command === 'run' || command === 'agent') tuneHeapForAgent();
   // The program `run` starts gets the environment as it was given to us.
   const childEnv = { ...env };
   // The SDK warns on stderr about Node versions; under `run` that line would look like the program's.
