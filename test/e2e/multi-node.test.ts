@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startChildServer, waitForExit, type ChildServer } from '../helpers/child-server.js';
 import { startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { SseReader } from '../tail/sse-client.js';
 
 let postgres: PostgresServer;
 let nodeA: ChildServer;
@@ -42,6 +43,14 @@ async function readAll(logs: CloudWatchLogsClient, group: string, stream: string
     out.push(...page.events!.map((e) => e.message!));
     if (page.nextForwardToken === token) return out;
     token = page.nextForwardToken;
+  }
+}
+
+async function waitUntil(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -84,6 +93,27 @@ describe('two server processes, one PostgreSQL database', () => {
     expect(filtered.events!.map((e) => e.message)).toEqual(['request 7']);
     const { logStreams } = await b.send(new DescribeLogStreamsCommand({ logGroupName: '/shared/app' }));
     expect(logStreams![0]).toMatchObject({ logStreamName: 'web', firstEventTimestamp: now, lastEventTimestamp: now + 9 });
+  });
+
+  it('streams to a live tail on node B the events written through node A', async () => {
+    const a = client(nodeA.url);
+    await a.send(new CreateLogGroupCommand({ logGroupName: 'tailed' }));
+    await a.send(new CreateLogStreamCommand({ logGroupName: 'tailed', logStreamName: 's' }));
+    const url = new URL('/tail/stream', nodeB.url);
+    url.searchParams.set('logGroupIdentifier', 'arn:aws:logs:us-east-1:000000000000:log-group:tailed');
+    const sse = await SseReader.open(url.toString());
+    try {
+      expect(sse.status).toBe(200);
+      await waitUntil(() => sse.events.some((e) => e.event === 'sessionStart'));
+      const now = Date.now();
+      for (let i = 0; i < 3; i++) {
+        await a.send(new PutLogEventsCommand({ logGroupName: 'tailed', logStreamName: 's', logEvents: [{ timestamp: now + i, message: `live ${i}` }] }));
+      }
+      await waitUntil(() => sse.logEvents().length >= 3);
+      expect(sse.logEvents<{ message: string }>().map((e) => e.message)).toEqual(['live 0', 'live 1', 'live 2']);
+    } finally {
+      sse.drop();
+    }
   });
 
   it('loses no acknowledged event when node A is killed with SIGKILL mid-ingest', async () => {
