@@ -17,10 +17,15 @@ export interface ChunkHeader {
   readonly maxTimestamp: number;
   readonly eventCount: number;
   readonly ingestionTime: number;
+  /** the chunk's bytes, when they came with the header */
+  readonly data?: Buffer;
 }
 
 export interface ChunkSource {
-  /** The next page of headers after `after` in merge order; fewer than `pageSize` means no more. */
+  /**
+   * The next page of headers after `after` in merge order; fewer than `pageSize` means no more.
+   * The first page (no `after`) is small and carries the chunks' data: most reads need no more.
+   */
   headers(after: ChunkHeader | undefined, pageSize: number): Promise<ChunkHeader[]>;
   load(header: ChunkHeader): Promise<Buffer>;
 }
@@ -41,6 +46,8 @@ interface Pending {
   readonly header: ChunkHeader;
 }
 
+/** Chunks whose data comes with the first page: a page of events usually needs one or two. */
+const FIRST_PAGE = 2;
 const HEADER_PAGE = 128;
 
 export class ChunkMerger {
@@ -63,8 +70,9 @@ export class ChunkMerger {
 
   private async peek(): Promise<ChunkHeader | undefined> {
     if (this.queue.length === 0 && !this.exhausted) {
-      const page = await this.source.headers(this.lastHeader, HEADER_PAGE);
-      if (page.length < HEADER_PAGE) this.exhausted = true;
+      const size = this.lastHeader ? HEADER_PAGE : FIRST_PAGE;
+      const page = await this.source.headers(this.lastHeader, size);
+      if (page.length < size) this.exhausted = true;
       this.queue = page;
       if (page.length > 0) this.lastHeader = page[page.length - 1];
     }
@@ -92,7 +100,7 @@ export class ChunkMerger {
         while (final < n && final < this.pending.length && this.isFinal(this.pending[final]!, next)) final++;
         if (final < n) {
           this.queue.shift();
-          this.add(next, new DecodedChunk(await this.source.load(next)));
+          this.add(next, new DecodedChunk(next.data ?? (await this.source.load(next))));
           continue;
         }
       }

@@ -136,6 +136,7 @@ interface ChunkRow {
   max_timestamp: number;
   event_count: number;
   ingestion_time: number;
+  data?: Buffer;
 }
 
 function toChunkHeader(row: ChunkRow): ChunkHeader {
@@ -148,6 +149,7 @@ function toChunkHeader(row: ChunkRow): ChunkHeader {
     maxTimestamp: row.max_timestamp,
     eventCount: row.event_count,
     ingestionTime: row.ingestion_time,
+    ...(row.data ? { data: row.data } : {}),
   };
 }
 
@@ -622,10 +624,11 @@ export class PostgresLogStore implements LogStore {
       : `min_timestamp >= $${n + 1}::bigint - ${MAX_CHUNK_SPAN_MS} AND max_timestamp >= $${n + 1}::bigint AND min_timestamp <= $${n + 2}::bigint`;
     const key = descending ? 'max_timestamp' : 'min_timestamp';
     const dir = descending ? 'DESC' : 'ASC';
-    const select = `SELECT stream_id, retention_class, batch, first_index, min_timestamp, max_timestamp, event_count, ingestion_time
-      FROM ${s}.event_chunks WHERE group_id = $1::bigint AND retention_class = ANY($2::integer[]) ${streams} AND ${window}`;
+    const columns = 'stream_id, retention_class, batch, first_index, min_timestamp, max_timestamp, event_count, ingestion_time';
+    const where = `FROM ${s}.event_chunks WHERE group_id = $1::bigint AND retention_class = ANY($2::integer[]) ${streams} AND ${window}`;
+    const select = `SELECT ${columns} ${where}`;
     const order = `ORDER BY ${key} ${dir}, batch ${dir}, first_index ${dir} LIMIT $${n + 3}::integer`;
-    const firstPage = `${select} ${order}`;
+    const firstPage = `SELECT ${columns}, data ${where} ${order}`;
     const nextPage = `${select} AND (${key}, batch, first_index) ${descending ? '<' : '>'} ($${n + 4}::bigint, $${n + 5}::bigint, $${n + 6}::integer) ${order}`;
     const base = [groupId, dataClasses, ...streamValue, range.low, range.high];
     const load = `SELECT data FROM ${s}.event_chunks WHERE group_id = $1::bigint AND stream_id = $2::bigint AND retention_class = $3::integer
