@@ -22,7 +22,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Loaded only for `server`: the agent and the CLI stay light (the agent's RSS is a target).
     const { startServer } = await import('./server.js');
     const running = await startServer(config);
-    process.stderr.write(`logharbor server listening on ${running.url} (data in ${config.dataDir})\n`);
+    const where = running.url ? `listening on ${running.url}` : 'running without the api role';
+    process.stderr.write(`logharbor server ${where} (roles ${config.roles.join(',')}; data in ${config.dataDir})\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

@@ -27,6 +27,7 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const logger = options.logger ?? createLogger(config.logLevel);
   const store = options.store ?? (await buildStore(config));
   const deps: CoreDeps = { store, clock: options.clock ?? systemClock };
+  const hasRole = (role: string) => config.roles.includes(role);
   const liveTail = createLiveTail(store, {
     resolveScope: (_req, url) => ({ accountId: config.accountId, region: url.searchParams.get('region') ?? config.defaultRegion }),
     onError: (err) => logger.error('live tail failed', { error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
@@ -34,18 +35,17 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   const api = new ApiServer({
     deps,
     operations,
-    streamingOperations: liveTail.streamingOperations,
-    routes: liveTail.routes,
+    ...(hasRole('tail') ? { streamingOperations: liveTail.streamingOperations, routes: liveTail.routes } : {}),
     resolveAccount: () => config.accountId,
     defaultRegion: config.defaultRegion,
     logger,
   });
-  const address = await api.listen(config.port, config.host);
+  const address = hasRole('api') ? await api.listen(config.port, config.host) : undefined;
 
   // Retention runs beside ingest, never on its path.
   let retentionRunning = false;
   const retentionTimer = setInterval(() => {
-    if (retentionRunning) return;
+    if (retentionRunning || !hasRole('jobs')) return;
     retentionRunning = true;
     store
       .enforceRetention(deps.clock.now())
@@ -56,15 +56,15 @@ export async function startServer(config: ServerConfig, options: StartOptions = 
   }, config.retentionIntervalMs || 60_000);
   retentionTimer.unref();
 
-  const host = address.address.includes(':') ? `[${address.address}]` : address.address;
+  const host = address && (address.address.includes(':') ? `[${address.address}]` : address.address);
   return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
+    url: address ? `http://${host}:${address.port}` : '',
+    port: address?.port ?? 0,
     store,
     async close() {
       clearInterval(retentionTimer);
       liveTail.close();
-      await api.close();
+      if (address) await api.close();
       await store.close();
     },
   };

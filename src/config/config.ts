@@ -24,6 +24,13 @@ export interface ServerConfig {
 
 export const DEFAULT_PORT = 4588;
 
+/**
+ * What a server process runs: `api` the CloudWatch Logs HTTP API, `tail` live tail (StartLiveTail
+ * and the SSE stream, served by the api role), `jobs` background work (retention). Nodes sharing
+ * PostgreSQL may split them; jobs run once across nodes either way.
+ */
+export const SERVER_ROLES = ['api', 'tail', 'jobs'] as const;
+
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env['XDG_DATA_HOME'] ?? join(env['HOME'] ?? homedir(), '.local', 'share');
   return join(base, 'logharbor');
@@ -93,8 +100,14 @@ function coerce(key: keyof ServerConfig, value: unknown): unknown {
       if (key === 'port' && n > 65535) throw new ConfigError(`port must be at most 65535, got ${n}`);
       return n;
     }
-    case 'roles':
-      return Array.isArray(value) ? value.map(String) : String(value).split(',').map((s) => s.trim()).filter(Boolean);
+    case 'roles': {
+      const roles = Array.isArray(value) ? value.map(String) : String(value).split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = roles.filter((r) => !(SERVER_ROLES as readonly string[]).includes(r));
+      if (unknown.length > 0 || roles.length === 0) {
+        throw new ConfigError(`roles must be a comma-separated list of ${SERVER_ROLES.join(', ')}; got ${String(value)}`);
+      }
+      return roles;
+    }
     case 'sqliteSynchronous': {
       const v = String(value).toUpperCase();
       if (v !== 'FULL' && v !== 'NORMAL') throw new ConfigError(`sqliteSynchronous must be FULL or NORMAL, got ${String(value)}`);
@@ -146,7 +159,7 @@ export function loadServerConfig(
     defaultRegion: (values.defaultRegion as string | undefined) ?? 'us-east-1',
     sqliteSynchronous: (values.sqliteSynchronous as 'FULL' | 'NORMAL' | undefined) ?? 'FULL',
     retentionIntervalMs: (values.retentionIntervalMs as number | undefined) ?? 60_000,
-    roles: (values.roles as string[] | undefined) ?? ['api', 'tail', 'pipelines', 'alerts'],
+    roles: (values.roles as string[] | undefined) ?? [...SERVER_ROLES],
     logLevel: ((values.logLevel as string | undefined) ?? 'info') as ServerConfig['logLevel'],
   };
 }

@@ -33,6 +33,8 @@ describe('server configuration', () => {
     expect(() => loadServerConfig({ port: '70000' }, {})).toThrow(/at most 65535/);
     expect(() => loadServerConfig({ 'account-id': '12' }, {})).toThrow(/12 digits/);
     expect(() => loadServerConfig({ config: '/does/not/exist.yaml' }, {})).toThrow(/cannot read config file/);
+    expect(() => loadServerConfig({ roles: 'api,coffee' }, {})).toThrow(/roles must be a comma-separated list of api, tail, jobs/);
+    expect(loadServerConfig({ roles: 'api, jobs' }, {}).roles).toEqual(['api', 'jobs']);
   });
 
   it('parses flags in both forms and keeps what follows --', () => {
