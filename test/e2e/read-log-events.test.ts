@@ -160,6 +160,9 @@ describe('FilterLogEvents without a pattern', () => {
 
   it('filters by stream names or prefix, not both', async () => {
     const named = await logs.send(new FilterLogEventsCommand({ logGroupName: 'r', logStreamNames: ['two'], limit: 3 }));
+    const missing = await errorOf(() => logs.send(new FilterLogEventsCommand({ logGroupName: 'r', logStreamNames: ['two', 'nope'] })));
+    expect(missing.name).toBe('ResourceNotFoundException');
+    expect(missing.message).toBe('The specified log stream does not exist.');
     expect(named.events!.map((e) => e.message)).toEqual(['two 0', 'two 1', 'two 2']);
     const prefixed = await logs.send(new FilterLogEventsCommand({ logGroupName: 'r', logStreamNamePrefix: 'tw', limit: 2 }));
     expect(prefixed.events!.map((e) => e.logStreamName)).toEqual(['two', 'two']);

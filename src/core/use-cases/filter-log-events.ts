@@ -1,4 +1,4 @@
-import { InvalidParameterException } from '../errors.js';
+import { InvalidParameterException, ResourceNotFoundException } from '../errors.js';
 import { EVENT_OVERHEAD_BYTES, MAX_PAGE_BYTES, MAX_PAGE_EVENTS } from '../limits.js';
 import { decodeToken, encodeToken } from '../tokens.js';
 import type { EventPosition, Scope, StoredLogEvent } from '../types.js';
@@ -74,6 +74,15 @@ export async function filterLogEvents(deps: CoreDeps, callerScope: Scope, input:
   const group = await requireLogGroup(deps, scope, name);
   const startTime = clampStartTime(input.startTime, group, deps.clock.now());
 
+  if (input.logStreamNames !== undefined) {
+    // AWS answers a named stream that does not exist with ResourceNotFoundException (recorded, e.g.
+    // percona/rds_exporter#81: "The specified log stream does not exist.").
+    for (const streamName of new Set(input.logStreamNames)) {
+      if (!(await deps.store.getLogStream(scope, name, streamName))) {
+        throw new ResourceNotFoundException('The specified log stream does not exist.');
+      }
+    }
+  }
   const limit = input.limit ?? MAX_PAGE_EVENTS;
   const from: EventPosition | undefined = cursor ? { timestamp: cursor.timestamp, id: cursor.id } : undefined;
   const controller = new AbortController();
