@@ -34,11 +34,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(dataDir: string, extraArgs: readonly string[] = []): Promise<ServerProcess> {
+export async function startServerProcess(dataDir: string, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/app/main.ts', 'server', '--port', String(port), '--data-dir', dataDir, ...extraArgs],
+    [...nodeArgs, '--import', 'tsx', 'src/app/main.ts', 'server', '--port', String(port), '--data-dir', dataDir, ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOGHARBOR_LOG_LEVEL: 'error' } },
   );
   let stderr = '';

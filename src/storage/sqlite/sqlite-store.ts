@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, type EventColumns } from './codec.js';
 import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
 import type { WriterOptions } from './event-writer.js';
+import { ChunkCache } from './chunk-cache.js';
 import { mergeSegments, type Segment } from './merge.js';
 import { buildNgramFilter, mayContain } from './ngram-filter.js';
 import { InlineWriterClient, ThreadWriterClient, type WriterClient } from './writer-client.js';
@@ -156,32 +157,6 @@ function matchingEvents(columns: EventColumns, terms: readonly Buffer[]): number
   return out;
 }
 
-/** A small LRU of decoded chunks, by bytes, so GetLogEvents paging through a chunk decodes it once. */
-class ChunkCache {
-  private readonly entries = new Map<number, EventColumns>();
-  private bytes = 0;
-  constructor(private readonly maxBytes: number) {}
-  get(id: number): EventColumns | undefined {
-    const hit = this.entries.get(id);
-    if (hit) {
-      this.entries.delete(id);
-      this.entries.set(id, hit);
-    }
-    return hit;
-  }
-  set(id: number, columns: EventColumns): void {
-    const size = columns.text.length + columns.count * 28;
-    if (size > this.maxBytes) return;
-    this.entries.set(id, columns);
-    this.bytes += size;
-    for (const [key, value] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(key);
-      this.bytes -= value.text.length + value.count * 28;
-    }
-  }
-}
-
 export class SqliteLogStore implements LogStore {
   readonly capabilities: StoreCapabilities = { tail: 'notify' };
   private readonly db: Database.Database;
@@ -201,9 +176,11 @@ export class SqliteLogStore implements LogStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('cache_size = -32768');
+    // Reads are mostly of chunk blobs read once (the OS page cache keeps the file): a small page
+    // cache keeps the server's memory bounded (docs/storage.md, Memory).
+    this.db.pragma('cache_size = -8192');
     this.scanBatchSize = options.scanBatchSize ?? 1_000;
-    this.cache = new ChunkCache(options.chunkCacheBytes ?? 32 * 1024 * 1024);
+    this.cache = new ChunkCache(options.chunkCacheBytes ?? 16 * 1024 * 1024);
     this.migrate();
     this.importLegacyEvents();
     this.nextEventId = this.loadNextEventId();

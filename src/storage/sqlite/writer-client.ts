@@ -9,6 +9,12 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EventWriter, type WriterOptions, type WriterRequest } from './event-writer.js';
 
+/**
+ * The writer holds at most a few chunks' columns at a time: a bounded heap keeps its isolate from
+ * growing to V8's defaults (16 MB semi-spaces, an old generation sized for the machine's RAM).
+ */
+const WRITER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 128 };
+
 export interface WriterClient {
   request(request: WriterRequest): Promise<number>;
   close(): Promise<void>;
@@ -41,9 +47,9 @@ function spawnWriter(options: WriterOptions): Worker {
     const entry = new URL('./writer-thread.ts', here).href;
     const tsx = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: { options } });
+    return new Worker(boot, { eval: true, workerData: { options }, resourceLimits: WRITER_HEAP });
   }
-  return new Worker(new URL('./writer-thread.js', here), { workerData: { options } });
+  return new Worker(new URL('./writer-thread.js', here), { workerData: { options }, resourceLimits: WRITER_HEAP });
 }
 
 export class ThreadWriterClient implements WriterClient {

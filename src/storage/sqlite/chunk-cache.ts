@@ -1,0 +1,41 @@
+import type { EventColumns } from './codec.js';
+
+/** Bytes a decoded chunk holds: its text (the whole decompressed buffer) plus 3 x 8 + 4 bytes of columns per event. */
+function sizeOf(columns: EventColumns): number {
+  return columns.text.buffer.byteLength + columns.count * 28;
+}
+
+/** A small LRU of decoded chunks, by bytes, so GetLogEvents paging through a chunk decodes it once. */
+export class ChunkCache {
+  private readonly entries = new Map<number, EventColumns>();
+  private used = 0;
+  constructor(private readonly maxBytes: number) {}
+  /** bytes held now (for tests and diagnostics) */
+  get bytes(): number {
+    return this.used;
+  }
+  get(id: number): EventColumns | undefined {
+    const hit = this.entries.get(id);
+    if (hit) {
+      this.entries.delete(id);
+      this.entries.set(id, hit);
+    }
+    return hit;
+  }
+  set(id: number, columns: EventColumns): void {
+    const size = sizeOf(columns);
+    if (size > this.maxBytes) return;
+    const previous = this.entries.get(id);
+    if (previous) {
+      this.entries.delete(id);
+      this.used -= sizeOf(previous);
+    }
+    this.entries.set(id, columns);
+    this.used += size;
+    for (const [key, value] of this.entries) {
+      if (this.used <= this.maxBytes) break;
+      this.entries.delete(key);
+      this.used -= sizeOf(value);
+    }
+  }
+}
