@@ -68,7 +68,23 @@ export interface ScanQuery {
   readonly descending: boolean;
   /** terms every matching message contains: a hint a store may use to skip data, never a filter it must apply */
   readonly requiredTerms?: readonly string[];
+  /**
+   * A filter pattern's source (as compileFilterPattern takes it, FilterLogEvents semantics) that a
+   * store MAY apply itself, e.g. in another thread; each batch says whether it did (ScanBatch).
+   */
+  readonly filterPattern?: string;
 }
+
+/** A batch of scanned events; a store that applied ScanQuery.filterPattern says so here. */
+export type ScanBatch = StoredLogEvent[] & {
+  /** every event in this batch matches the query's filterPattern: the store applied it */
+  readonly filterApplied?: boolean;
+  /**
+   * with filterApplied: every matching event up to this position (in scan order) has been yielded,
+   * so a caller may resume strictly after it (a batch may then be empty)
+   */
+  readonly scannedThrough?: EventPosition;
+};
 
 export interface AppendResult {
   /** id of the first stored event; the others follow consecutively */
@@ -112,7 +128,7 @@ export interface LogStore {
   /** Events of one stream in (timestamp, id) order, in the direction asked. */
   readStream(scope: Scope, groupName: string, streamName: string, query: ReadStreamQuery): Promise<StoredLogEvent[]>;
   /** Events of a group in (timestamp, id) order, batch by batch; stops when the signal aborts. */
-  scan(scope: Scope, groupName: string, query: ScanQuery, signal?: AbortSignal): AsyncIterable<StoredLogEvent[]>;
+  scan(scope: Scope, groupName: string, query: ScanQuery, signal?: AbortSignal): AsyncIterable<ScanBatch>;
 
   /** Deletes events older than each group's retention; returns how many were removed. */
   enforceRetention(now: number): Promise<number>;

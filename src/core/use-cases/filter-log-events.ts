@@ -1,7 +1,7 @@
 import { InvalidParameterException, ResourceNotFoundException } from '../errors.js';
 import { EVENT_OVERHEAD_BYTES, MAX_PAGE_BYTES, MAX_PAGE_EVENTS } from '../limits.js';
 import { decodeToken, encodeToken } from '../tokens.js';
-import type { EventPosition, Scope, StoredLogEvent } from '../types.js';
+import type { EventPosition, Scope } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { clampStartTime, pickLogGroup, requireLogGroup } from './log-groups.js';
 import { utf8Length } from './put-log-events.js';
@@ -89,7 +89,7 @@ export async function filterLogEvents(deps: CoreDeps, callerScope: Scope, input:
   const deadline = deps.clock.now() + SEARCH_BUDGET_MS;
   const events: FilteredLogEvent[] = [];
   let bytes = 0;
-  let lastScanned: StoredLogEvent | undefined;
+  let lastScanned: EventPosition | undefined;
   let full = false;
   let more = false;
   try {
@@ -103,12 +103,14 @@ export async function filterLogEvents(deps: CoreDeps, callerScope: Scope, input:
         ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
         ...(from ? { from } : {}),
         descending,
-        ...(pattern ? { requiredTerms: requiredTerms(pattern) } : {}),
+        ...(pattern ? { requiredTerms: requiredTerms(pattern), filterPattern: pattern.source } : {}),
       },
       controller.signal,
     )) {
+      // A store may apply the pattern itself (in another thread): then every event here matches.
+      const matchHere = pattern !== undefined && batch.filterApplied !== true;
       for (const event of batch) {
-        if (pattern && !pattern.matches(event.message)) {
+        if (matchHere && !pattern.matches(event.message)) {
           lastScanned = event;
           continue;
         }
@@ -133,6 +135,8 @@ export async function filterLogEvents(deps: CoreDeps, callerScope: Scope, input:
         lastScanned = event;
         if (events.length >= limit) full = true;
       }
+      // The store searched past its last match without finding another: resume from there.
+      if (!full && batch.filterApplied === true && batch.scannedThrough !== undefined) lastScanned = batch.scannedThrough;
       if (!full && deps.clock.now() > deadline) {
         more = true;
         break;

@@ -267,7 +267,34 @@ export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL): 
 }
 
 export function decodeChunk(data: Uint8Array): EventColumns {
-  const raw = zstdDecompress(data);
+  return decodeChunkColumns(zstdDecompress(data));
+}
+
+/** A chunk's decompressed bytes (the step a search can do before deciding to decode columns). */
+export function decompressChunk(data: Uint8Array): Buffer {
+  return zstdDecompress(data);
+}
+
+/**
+ * The message bytes of a decompressed chunk, without decoding its columns: a search looks for its
+ * terms here first and decodes only chunks that contain them.
+ */
+export function chunkText(raw: Buffer): Buffer {
+  const r = new ByteReader(raw);
+  const version = r.uvarint();
+  if (version !== CHUNK_VERSION) throw new Error(`unknown chunk version ${version}`);
+  r.uvarint();
+  const n = r.uvarint();
+  // Three columns of varints, then the lengths: skip 3n varints, sum n lengths.
+  let at = r.at;
+  for (let k = 0; k < 3 * n; ) if (raw[at++]! < 0x80) k++;
+  r.at = at;
+  let bytes = 0;
+  for (let i = 0; i < n; i++) bytes += r.uvarint();
+  return raw.subarray(r.at, r.at + bytes);
+}
+
+export function decodeChunkColumns(raw: Buffer): EventColumns {
   const r = new ByteReader(raw);
   const version = r.uvarint();
   if (version !== CHUNK_VERSION) throw new Error(`unknown chunk version ${version}`);

@@ -7,12 +7,31 @@
 import type { EventPosition } from '../../core/types.js';
 import type { EventColumns } from './codec.js';
 
+export type Opened = { columns: EventColumns; selected?: ArrayLike<number> } | undefined;
+
 export interface Segment {
   readonly minTs: number;
   readonly maxTs: number;
   readonly streamName: string;
-  /** The segment's events, or undefined when it can be skipped; `selected` narrows it to some indices (ascending). */
-  open(): { columns: EventColumns; selected?: ArrayLike<number> } | undefined;
+  /**
+   * The segment's events, or undefined when it can be skipped; `selected` narrows it to some
+   * indices (ascending). A promise (a search in another thread) makes the merge yield a Wait.
+   */
+  open(): Opened | Promise<Opened>;
+}
+
+/**
+ * Yielded instead of a cursor while a segment is being opened elsewhere: await `ready`, then go on
+ * iterating. Every event still to come lies strictly after `resumeAfter` in iteration order, and
+ * every event before it has been yielded: a search may stop here and resume from it.
+ */
+export interface Wait {
+  readonly ready: Promise<void>;
+  readonly resumeAfter: EventPosition;
+}
+
+export function isWait(item: Cursor | Wait): item is Wait {
+  return (item as Wait).ready !== undefined;
 }
 
 export interface MergeBounds {
@@ -57,8 +76,7 @@ function lowerBound(ts: Float64Array, count: number, value: number): number {
   return lo;
 }
 
-function openCursor(segment: Segment, bounds: MergeBounds): Cursor | undefined {
-  const opened = segment.open();
+function openCursor(segment: Segment, opened: Opened, bounds: MergeBounds): Cursor | undefined {
   if (!opened) return undefined;
   const { columns, selected } = opened;
   const picked: number[] = [];
@@ -129,10 +147,20 @@ class CursorHeap {
 }
 
 /**
+ * Where a search may resume while `seg` opens: the merge opens a segment before yielding any event
+ * past its start, and every event still to come is at or past that start, so resuming strictly
+ * after (ascending: (minTs, -1); descending: before (maxTs, MAX)) neither repeats nor skips one.
+ * Ids are positive integers.
+ */
+function resumePoint(seg: Segment, descending: boolean): EventPosition {
+  return descending ? { timestamp: seg.maxTs, id: Number.MAX_SAFE_INTEGER } : { timestamp: seg.minTs, id: -1 };
+}
+
+/**
  * Yields cursors positioned on the next event in order (read columns/order[pos], do not keep the
  * cursor across iterations).
  */
-export function* mergeSegments(segments: readonly Segment[], bounds: MergeBounds): Generator<Cursor> {
+export function* mergeSegments(segments: readonly Segment[], bounds: MergeBounds): Generator<Cursor | Wait> {
   const { descending } = bounds;
   const pending = [...segments].sort(descending ? (a, b) => b.maxTs - a.maxTs : (a, b) => a.minTs - b.minTs);
   const heap = new CursorHeap(descending);
@@ -147,7 +175,13 @@ export function* mergeSegments(segments: readonly Segment[], bounds: MergeBounds
         if (descending ? seg.maxTs < ts : seg.minTs > ts) break;
       }
       next++;
-      const cursor = openCursor(seg, bounds);
+      let opened = seg.open();
+      if (opened instanceof Promise) {
+        const box: { value: Opened } = { value: undefined };
+        yield { ready: opened.then((v) => void (box.value = v)), resumeAfter: resumePoint(seg, descending) };
+        opened = box.value;
+      }
+      const cursor = openCursor(seg, opened, bounds);
       if (cursor) heap.push(cursor);
     }
     const top = heap.peek();

@@ -14,8 +14,11 @@ import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, 
 import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
 import type { WriterOptions } from './event-writer.js';
 import { ChunkCache } from './chunk-cache.js';
-import { mergeSegments, type Segment } from './merge.js';
-import { buildNgramFilter, mayContain } from './ngram-filter.js';
+import { isWait, mergeSegments, type Segment } from './merge.js';
+import { scanChunk, selectEvents } from './chunk-scan.js';
+import { ScanThreadClient } from './scan-client.js';
+import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
+import { buildNgramFilter } from './ngram-filter.js';
 import { InlineWriterClient, ThreadWriterClient, type WriterClient } from './writer-client.js';
 import { ResourceAlreadyExistsException, ResourceNotFoundException } from '../../core/errors.js';
 import type {
@@ -28,10 +31,11 @@ import type {
   NewLogGroup,
   ReadStreamQuery,
   ResourceRecord,
+  ScanBatch,
   ScanQuery,
   StoreCapabilities,
 } from '../../core/ports.js';
-import type { InputLogEvent, LogGroup, LogGroupClass, LogStream, Scope, StoredLogEvent } from '../../core/types.js';
+import type { EventPosition, InputLogEvent, LogGroup, LogGroupClass, LogStream, Scope, StoredLogEvent } from '../../core/types.js';
 import { MIGRATIONS } from './schema.js';
 
 export interface SqliteStoreOptions {
@@ -47,6 +51,8 @@ export interface SqliteStoreOptions {
   readonly writer?: Partial<Omit<WriterOptions, 'path' | 'synchronous'>>;
   /** bytes of decoded chunks kept for GetLogEvents paging */
   readonly chunkCacheBytes?: number;
+  /** search sealed chunks in a worker thread (default: yes for files; ':memory:' cannot) */
+  readonly scanThread?: boolean;
 }
 
 interface GroupRow {
@@ -117,44 +123,15 @@ interface HeadRow {
   data: Buffer;
 }
 
-/** Reads of chunks a search can skip: at most this many bytes per term are checked with Buffer.indexOf. */
-function matchingEvents(columns: EventColumns, terms: readonly Buffer[]): number[] {
-  const { text, offsets, count } = columns;
-  const [first, ...rest] = [...terms].sort((a, b) => b.length - a.length) as [Buffer, ...Buffer[]];
-  const out: number[] = [];
-  let idx = 0;
-  let pos = text.indexOf(first, offsets[0]);
-  while (pos !== -1 && pos < offsets[count]!) {
-    // The event holding pos: offsets only grow, so walk forward (binary search for long jumps).
-    if (offsets[idx + 1]! <= pos) {
-      let lo = idx + 1;
-      let hi = count - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (offsets[mid + 1]! <= pos) lo = mid + 1;
-        else hi = mid;
-      }
-      idx = lo;
-    }
-    const start = offsets[idx]!;
-    const end = offsets[idx + 1]!;
-    if (pos + first.length <= end) {
-      let all = true;
-      for (const term of rest) {
-        const at = text.indexOf(term, start);
-        if (at === -1 || at + term.length > end) {
-          all = false;
-          break;
-        }
-      }
-      if (all) out.push(idx);
-      if (idx + 1 >= count) break;
-      pos = text.indexOf(first, end);
-      continue;
-    }
-    pos = text.indexOf(first, pos + 1);
+/** Chunks a scan asks the scan thread for ahead of the merge: enough to keep it busy, few enough that a first page wastes little. */
+const SCAN_AHEAD_CHUNKS = 6;
+
+function compileOrUndefined(source: string): CompiledFilterPattern | undefined {
+  try {
+    return compileFilterPattern(source, { context: 'filter-log-events' });
+  } catch {
+    return undefined; // the caller matches itself
   }
-  return out;
 }
 
 export class SqliteLogStore implements LogStore {
@@ -164,6 +141,7 @@ export class SqliteLogStore implements LogStore {
   private readonly scanBatchSize: number;
   private readonly writer: WriterClient;
   private readonly cache: ChunkCache;
+  private readonly scanner: ScanThreadClient | undefined;
   private nextEventId: number;
   private readonly stmts;
 
@@ -191,6 +169,8 @@ export class SqliteLogStore implements LogStore {
       synchronous: options.synchronous ?? 'FULL',
     };
     if (memory && options.writerThread) throw new Error('an in-memory store cannot use a writer thread');
+    if (memory && options.scanThread) throw new Error('an in-memory store cannot use a scan thread');
+    this.scanner = !memory && options.scanThread !== false ? new ScanThreadClient(options.path) : undefined;
     if (memory) {
       // One connection per ':memory:' handle: the writer must share ours.
       this.writer = new InlineWriterClient({ ...writerOptions, path: options.path }, this.db);
@@ -558,6 +538,7 @@ export class SqliteLogStore implements LogStore {
       ...(query.from ? { from: query.from } : {}),
       descending: !forward,
     })) {
+      if (isWait(cursor)) throw new Error('readStream opens segments synchronously');
       const i = cursor.order[cursor.pos]!;
       const c = cursor.columns;
       out.push({ id: c.ids[i]!, streamName, timestamp: c.timestamps[i]!, ingestionTime: c.ingestionTimes[i]!, message: messageAt(c, i) });
@@ -566,7 +547,7 @@ export class SqliteLogStore implements LogStore {
     return out;
   }
 
-  async *scan(scope: Scope, groupName: string, query: ScanQuery, signal?: AbortSignal): AsyncIterable<StoredLogEvent[]> {
+  async *scan(scope: Scope, groupName: string, query: ScanQuery, signal?: AbortSignal): AsyncIterable<ScanBatch> {
     const group = this.requireGroup(scope, groupName);
     const names = new Map<number, string>();
     for (const row of this.stmts.streamNames.all(group.id)) {
@@ -582,71 +563,104 @@ export class SqliteLogStore implements LogStore {
       else lo = Math.max(lo, query.from.timestamp);
     }
     if (lo > hi) return;
-    const terms = (query.requiredTerms ?? []).filter((t) => t.length > 0).map((t) => Buffer.from(t, 'utf8'));
-    const segments: Segment[] = [];
-    for (const c of this.stmts.groupChunks.all(group.id, lo, hi)) {
-      const streamName = names.get(c.stream_id);
-      if (streamName === undefined) continue;
-      segments.push({
-        minTs: c.min_ts,
-        maxTs: c.max_ts,
-        streamName,
-        open: () => {
-          if (terms.length > 0) {
-            const filter = this.stmts.chunkFilter.get(c.id)?.filter;
-            if (filter && !terms.every((t) => mayContain(filter, t))) return undefined;
-          }
-          // Scans do not go through the cache: one search must not evict every reader's chunks.
-          const row = this.stmts.chunkData.get(c.id);
-          if (!row) return undefined;
-          const columns = decodeChunk(row.data);
-          if (terms.length === 0) return { columns };
-          const selected = matchingEvents(columns, terms);
-          return selected.length > 0 ? { columns, selected } : undefined;
-        },
-      });
-    }
+    const termTexts = (query.requiredTerms ?? []).filter((t) => t.length > 0);
+    const terms = termTexts.map((t) => Buffer.from(t, 'utf8'));
+    const scanner = this.scanner;
+    // With a scan thread the filter pattern is applied there (and to head batches here), so that
+    // only matching events cross to this thread; without one, the caller matches as before.
+    const pattern = scanner && query.filterPattern !== undefined ? compileOrUndefined(query.filterPattern) : undefined;
+    const scanId = scanner?.newScan() ?? 0;
+    const chunks = this.stmts.groupChunks.all(group.id, lo, hi).filter((c) => names.has(c.stream_id));
+    // The order the merge opens them in, so requests run ahead of it.
+    chunks.sort(query.descending ? (a, b) => b.max_ts - a.max_ts : (a, b) => a.min_ts - b.min_ts);
+    const inFlight = new Map<number, Promise<EventColumns | undefined>>();
+    let issued = 0;
+    const runAhead = (k: number) => {
+      while (scanner && issued < chunks.length && issued <= k + SCAN_AHEAD_CHUNKS) {
+        const request = scanner.search(scanId, chunks[issued]!.id, termTexts, pattern?.source);
+        // A failure is reported to the merge when it gets there; one it never reaches is moot.
+        request.catch(() => undefined);
+        inFlight.set(issued++, request);
+      }
+    };
+    const segments: Segment[] = chunks.map((c, k) => ({
+      minTs: c.min_ts,
+      maxTs: c.max_ts,
+      streamName: names.get(c.stream_id)!,
+      open: () => {
+        if (scanner) {
+          runAhead(k);
+          const request = inFlight.get(k)!;
+          inFlight.delete(k);
+          return request.then((columns) => (columns ? { columns } : undefined));
+        }
+        // Scans do not go through the cache: one search must not evict every reader's chunks.
+        const row = this.stmts.chunkData.get(c.id);
+        if (!row) return undefined;
+        const filter = terms.length > 0 ? this.stmts.chunkFilter.get(c.id)?.filter : undefined;
+        return scanChunk(row.data, filter, terms, undefined);
+      },
+    }));
     for (const h of this.stmts.groupHeads.all(group.id, lo, hi)) {
       const streamName = names.get(h.stream_id);
       if (streamName === undefined) continue;
       const seg = this.headSegment(h, streamName);
       segments.push(
-        terms.length === 0
+        terms.length === 0 && !pattern
           ? seg
           : {
               ...seg,
               open: () => {
                 const columns = decodeHeadBatch(h.data, h.first_event_id, h.ingestion_time);
-                const selected = matchingEvents(columns, terms);
-                return selected.length > 0 ? { columns, selected } : undefined;
+                const selected = selectEvents(columns, terms, pattern);
+                return selected ? { columns, selected } : undefined;
               },
             },
       );
     }
     let batch: StoredLogEvent[] = [];
+    const take = (through?: EventPosition): ScanBatch => {
+      const out: ScanBatch = pattern ? Object.assign(batch, { filterApplied: true, ...(through ? { scannedThrough: through } : {}) }) : batch;
+      batch = [];
+      return out;
+    };
     let sliceStart = performance.now();
-    for (const cursor of mergeSegments(segments, {
-      ...(query.startTime !== undefined ? { startTime: query.startTime } : {}),
-      ...(query.endTime !== undefined ? { endTime: query.endTime } : {}),
-      ...(query.from ? { from: query.from } : {}),
-      descending: query.descending,
-    })) {
-      const i = cursor.order[cursor.pos]!;
-      const c = cursor.columns;
-      batch.push({ id: c.ids[i]!, streamName: cursor.streamName, timestamp: c.timestamps[i]!, ingestionTime: c.ingestionTimes[i]!, message: messageAt(c, i) });
-      if (batch.length >= this.scanBatchSize || (batch.length % 256 === 0 && performance.now() - sliceStart > 10)) {
-        if (signal?.aborted) return;
-        yield batch;
-        batch = [];
-        if (signal?.aborted) return;
-        // Let requests in between slices of a long search.
-        if (performance.now() - sliceStart > 10) {
-          await new Promise((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
+    try {
+      for (const item of mergeSegments(segments, {
+        ...(query.startTime !== undefined ? { startTime: query.startTime } : {}),
+        ...(query.endTime !== undefined ? { endTime: query.endTime } : {}),
+        ...(query.from ? { from: query.from } : {}),
+        descending: query.descending,
+      })) {
+        if (isWait(item)) {
+          // Hand over what there is (or, when filtering, how far the search got) before waiting.
+          if (batch.length > 0 || (pattern && performance.now() - sliceStart > 10)) {
+            if (signal?.aborted) return;
+            yield take(item.resumeAfter);
+            sliceStart = performance.now();
+          }
+          await item.ready;
+          if (signal?.aborted) return;
+          continue;
+        }
+        const i = item.order[item.pos]!;
+        const c = item.columns;
+        batch.push({ id: c.ids[i]!, streamName: item.streamName, timestamp: c.timestamps[i]!, ingestionTime: c.ingestionTimes[i]!, message: messageAt(c, i) });
+        if (batch.length >= this.scanBatchSize || (batch.length % 256 === 0 && performance.now() - sliceStart > 10)) {
+          if (signal?.aborted) return;
+          yield take();
+          if (signal?.aborted) return;
+          // Let requests in between slices of a long search.
+          if (performance.now() - sliceStart > 10) {
+            await new Promise((resolve) => setImmediate(resolve));
+            sliceStart = performance.now();
+          }
         }
       }
+      if (batch.length > 0 && !signal?.aborted) yield take();
+    } finally {
+      scanner?.cancel(scanId);
     }
-    if (batch.length > 0 && !signal?.aborted) yield batch;
   }
 
   async enforceRetention(now: number): Promise<number> {
@@ -710,6 +724,7 @@ export class SqliteLogStore implements LogStore {
   async close(): Promise<void> {
     if (this.reclaimTimer) clearTimeout(this.reclaimTimer);
     this.listeners.clear();
+    await this.scanner?.close();
     await this.writer.close();
     if (this.db.open) this.db.close();
   }

@@ -3,11 +3,9 @@
  * the event loop), or the same thread for in-memory ones.
  */
 import type Database from 'better-sqlite3';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { EventWriter, type WriterOptions, type WriterRequest } from './event-writer.js';
+import { spawnStoreThread } from './spawn-thread.js';
 
 /**
  * The writer holds at most a few chunks' columns at a time: a bounded heap keeps its isolate from
@@ -40,18 +38,6 @@ interface Reply {
   readonly error?: string;
 }
 
-/** Starts writer-thread.{js,ts}; from TypeScript sources (tests, tsx) the worker registers tsx first. */
-function spawnWriter(options: WriterOptions): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./writer-thread.ts', here).href;
-    const tsx = pathToFileURL(join(dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
-    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-    return new Worker(boot, { eval: true, workerData: { options }, resourceLimits: WRITER_HEAP });
-  }
-  return new Worker(new URL('./writer-thread.js', here), { workerData: { options }, resourceLimits: WRITER_HEAP });
-}
-
 export class ThreadWriterClient implements WriterClient {
   private worker: Worker | undefined;
   private seq = 0;
@@ -63,7 +49,7 @@ export class ThreadWriterClient implements WriterClient {
   }
 
   private start(): Worker {
-    const worker = spawnWriter(this.options);
+    const worker = spawnStoreThread('writer-thread', { options: this.options }, WRITER_HEAP);
     worker.on('message', (reply: Reply) => {
       const waiter = this.pending.get(reply.seq);
       if (!waiter) return;

@@ -1,0 +1,104 @@
+/**
+ * Searching one chunk: the 4-gram filter, then the terms over the raw message bytes, then (when the
+ * store applies the filter pattern itself) the pattern over the candidates. Free of SQLite and of
+ * threads, so the scan thread and the in-process path run the same code.
+ */
+import { chunkText, decodeChunkColumns, decompressChunk, messageAt, type EventColumns } from './codec.js';
+import { mayContain } from './ngram-filter.js';
+import type { CompiledFilterPattern } from '../../core/filter-pattern/index.js';
+
+/** Indices of the events whose message contains every term (UTF-8 bytes), ascending. */
+export function matchingEvents(columns: EventColumns, terms: readonly Buffer[]): number[] {
+  const { text, offsets, count } = columns;
+  const [first, ...rest] = [...terms].sort((a, b) => b.length - a.length) as [Buffer, ...Buffer[]];
+  const out: number[] = [];
+  let idx = 0;
+  let pos = text.indexOf(first, offsets[0]);
+  while (pos !== -1 && pos < offsets[count]!) {
+    // The event holding pos: offsets only grow, so walk forward (binary search for long jumps).
+    if (offsets[idx + 1]! <= pos) {
+      let lo = idx + 1;
+      let hi = count - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (offsets[mid + 1]! <= pos) lo = mid + 1;
+        else hi = mid;
+      }
+      idx = lo;
+    }
+    const start = offsets[idx]!;
+    const end = offsets[idx + 1]!;
+    if (pos + first.length <= end) {
+      let all = true;
+      for (const term of rest) {
+        const at = text.indexOf(term, start);
+        if (at === -1 || at + term.length > end) {
+          all = false;
+          break;
+        }
+      }
+      if (all) out.push(idx);
+      if (idx + 1 >= count) break;
+      pos = text.indexOf(first, end);
+      continue;
+    }
+    pos = text.indexOf(first, pos + 1);
+  }
+  return out;
+}
+
+/** The events of a column set a search selected (its terms, then its pattern), or undefined when none. */
+export function selectEvents(columns: EventColumns, terms: readonly Buffer[], pattern: CompiledFilterPattern | undefined): number[] | undefined {
+  let selected: number[];
+  if (terms.length > 0) {
+    selected = matchingEvents(columns, terms);
+  } else {
+    selected = new Array<number>(columns.count);
+    for (let i = 0; i < columns.count; i++) selected[i] = i;
+  }
+  if (pattern) selected = selected.filter((i) => pattern.matches(messageAt(columns, i)));
+  return selected.length > 0 ? selected : undefined;
+}
+
+/**
+ * Searches one stored chunk. Undefined when its filter or its text rules it out; columns are
+ * decoded only for chunks whose text holds the longest term.
+ */
+export function scanChunk(
+  data: Uint8Array,
+  filter: Uint8Array | undefined,
+  terms: readonly Buffer[],
+  pattern: CompiledFilterPattern | undefined,
+): { columns: EventColumns; selected: number[] } | undefined {
+  if (filter && terms.length > 0 && !terms.every((t) => mayContain(filter, t))) return undefined;
+  const raw = decompressChunk(data);
+  if (terms.length > 0) {
+    const longest = terms.reduce((a, b) => (b.length > a.length ? b : a));
+    if (chunkText(raw).indexOf(longest) === -1) return undefined;
+  }
+  const columns = decodeChunkColumns(raw);
+  const selected = selectEvents(columns, terms, pattern);
+  return selected ? { columns, selected } : undefined;
+}
+
+/** Only the selected events, in fresh buffers that can be moved to another thread. */
+export function compactColumns(columns: EventColumns, selected: readonly number[]): EventColumns {
+  const n = selected.length;
+  const ids = new Float64Array(n);
+  const timestamps = new Float64Array(n);
+  const ingestionTimes = new Float64Array(n);
+  const offsets = new Uint32Array(n + 1);
+  let bytes = 0;
+  for (const i of selected) bytes += columns.offsets[i + 1]! - columns.offsets[i]!;
+  const text = Buffer.from(new ArrayBuffer(bytes));
+  let at = 0;
+  for (let k = 0; k < n; k++) {
+    const i = selected[k]!;
+    ids[k] = columns.ids[i]!;
+    timestamps[k] = columns.timestamps[i]!;
+    ingestionTimes[k] = columns.ingestionTimes[i]!;
+    at += columns.text.copy(text, at, columns.offsets[i]!, columns.offsets[i + 1]!);
+    offsets[k + 1] = at;
+  }
+  return { count: n, ids, timestamps, ingestionTimes, offsets, text, ascii: columns.ascii };
+}

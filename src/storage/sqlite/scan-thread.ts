@@ -1,0 +1,81 @@
+/**
+ * Worker-thread entry of the store's searches: reads sealed chunks through its own read-only
+ * connection, decompresses them and applies the terms (and the filter pattern, recompiled here
+ * from its source), so a full scan never holds the server's event loop. Requests are served one
+ * per turn of this thread's loop, so a cancel overtakes the rest of its scan's queue.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { compactColumns, scanChunk } from './chunk-scan.js';
+import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
+import type { ChunkSearchReply, ChunkSearchRequest, ScanThreadMessage } from './scan-client.js';
+
+const port = parentPort;
+if (!port) throw new Error('scan-thread.ts runs only as a worker thread');
+const { path } = workerData as { path: string };
+const db = new Database(path, { readonly: true, fileMustExist: true });
+db.pragma('busy_timeout = 10000');
+// Chunk blobs are read once per search: the OS page cache keeps them, ours need not.
+db.pragma('cache_size = -2048');
+const chunkData = db.prepare<[number], { data: Buffer }>('SELECT data FROM chunks WHERE id = ?');
+const chunkFilter = db.prepare<[number], { filter: Buffer }>('SELECT filter FROM chunk_filters WHERE chunk_id = ?');
+
+const patterns = new Map<string, CompiledFilterPattern>();
+function patternOf(source: string): CompiledFilterPattern {
+  let compiled = patterns.get(source);
+  if (!compiled) {
+    if (patterns.size >= 32) patterns.clear();
+    compiled = compileFilterPattern(source, { context: 'filter-log-events' });
+    patterns.set(source, compiled);
+  }
+  return compiled;
+}
+
+let queue: ChunkSearchRequest[] = [];
+let pumping = false;
+
+function serve(request: ChunkSearchRequest): ChunkSearchReply {
+  const row = chunkData.get(request.chunkId);
+  if (!row) return { seq: request.seq }; // dropped by retention or a delete meanwhile
+  const terms = request.terms.map((t) => Buffer.from(t, 'utf8'));
+  const filter = terms.length > 0 ? chunkFilter.get(request.chunkId)?.filter : undefined;
+  const found = scanChunk(row.data, filter, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined);
+  if (!found) return { seq: request.seq };
+  const c = compactColumns(found.columns, found.selected);
+  return { seq: request.seq, columns: { count: c.count, ids: c.ids, timestamps: c.timestamps, ingestionTimes: c.ingestionTimes, offsets: c.offsets, text: c.text, ascii: c.ascii } };
+}
+
+function pump(): void {
+  const request = queue.shift();
+  if (!request) {
+    pumping = false;
+    return;
+  }
+  let reply: ChunkSearchReply;
+  try {
+    reply = serve(request);
+  } catch (err) {
+    reply = { seq: request.seq, error: err instanceof Error ? err.message : String(err) };
+  }
+  const c = reply.columns;
+  port!.postMessage(reply, c ? ([c.ids.buffer, c.timestamps.buffer, c.ingestionTimes.buffer, c.offsets.buffer, c.text.buffer] as ArrayBuffer[]) : []);
+  setImmediate(pump);
+}
+
+port.on('message', (message: ScanThreadMessage) => {
+  if (message.type === 'close') {
+    queue = [];
+    db.close();
+    port.close();
+    return;
+  }
+  if (message.type === 'cancel') {
+    queue = queue.filter((r) => r.scanId !== message.scanId);
+    return;
+  }
+  queue.push(message);
+  if (!pumping) {
+    pumping = true;
+    setImmediate(pump);
+  }
+});

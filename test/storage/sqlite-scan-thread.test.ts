@@ -1,0 +1,125 @@
+/**
+ * Searches in the scan thread: the store applies the filter pattern there (and to head batches on
+ * the calling thread), says so on every batch, and reports how far it searched so that a caller
+ * can stop at any batch and resume without losing or repeating a match.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileFilterPattern, requiredTerms } from '../../src/core/filter-pattern/index.js';
+import type { ScanBatch, ScanQuery } from '../../src/core/ports.js';
+import type { EventPosition, StoredLogEvent } from '../../src/core/types.js';
+import { SqliteLogStore } from '../../src/storage/sqlite/sqlite-store.js';
+
+const scope = { accountId: '123456789012', region: 'us-east-1' };
+const T0 = Date.UTC(2025, 0, 1);
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo'];
+
+function message(stream: number, i: number): string {
+  const level = i % 7 === 0 ? 'ERROR' : 'INFO';
+  if (i % 5 === 0) return JSON.stringify({ level, word: WORDS[i % WORDS.length], request: i, stream, code: i % 13 });
+  return `${level} ${WORDS[(i * 3 + stream) % WORDS.length]} request ${i} stream ${stream} {"code": ${i % 13}}`;
+}
+
+let dir: string;
+let store: SqliteLogStore;
+let all: StoredLogEvent[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'logharbor-scan-thread-'));
+  store = new SqliteLogStore({ path: join(dir, 'test.db'), synchronous: 'NORMAL', writer: { sealEvents: 2_000 }, scanBatchSize: 100 });
+  await store.createLogGroup(scope, { name: 'g', creationTime: T0, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
+  for (const s of [0, 1]) await store.createLogStream(scope, 'g', `s${s}`, T0);
+  // Large batches become chunks at once; the small ones stay in head batches.
+  for (let b = 0; b < 6; b++) {
+    for (const s of [0, 1]) {
+      const size = b % 3 === 2 ? 50 : 1_500;
+      const events = Array.from({ length: size }, (_, k) => ({ timestamp: T0 + b * 10_000 + k * 3 + s, message: message(s, b * 2_000 + k) }));
+      await store.appendEvents(scope, 'g', `s${s}`, events, T0 + 1);
+    }
+  }
+  all = [];
+  for await (const batch of store.scan(scope, 'g', { descending: false })) all.push(...batch);
+});
+
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function collect(query: ScanQuery): Promise<{ events: StoredLogEvent[]; batches: ScanBatch[] }> {
+  const events: StoredLogEvent[] = [];
+  const batches: ScanBatch[] = [];
+  for await (const batch of store.scan(scope, 'g', query)) {
+    batches.push(batch);
+    events.push(...batch);
+  }
+  return { events, batches };
+}
+
+const ids = (events: readonly StoredLogEvent[]) => events.map((e) => e.id);
+
+describe('scan thread', () => {
+  it('holds every event, sealed and head, in order', () => {
+    expect(all.length).toBe(2 * (4 * 1_500 + 2 * 50));
+    for (let i = 1; i < all.length; i++) {
+      const [a, b] = [all[i - 1]!, all[i]!];
+      expect(a.timestamp < b.timestamp || (a.timestamp === b.timestamp && a.id < b.id)).toBe(true);
+    }
+  });
+
+  for (const source of ['ERROR', 'bravo request', '"stream 1"', '{ $.code = 5 }', '%charlie|echo%', '?delta ?alpha']) {
+    for (const descending of [false, true]) {
+      it(`applies ${source} ${descending ? 'descending' : 'ascending'} exactly as the caller would`, async () => {
+        const pattern = compileFilterPattern(source, { context: 'filter-log-events' });
+        const expected = all.filter((e) => pattern.matches(e.message));
+        if (descending) expected.reverse();
+        const { events, batches } = await collect({ descending, requiredTerms: requiredTerms(pattern), filterPattern: source });
+        expect(batches.every((b) => b.filterApplied === true)).toBe(true);
+        expect(ids(events)).toEqual(ids(expected));
+        expect(expected.length).toBeGreaterThan(0);
+      });
+    }
+  }
+
+  it('leaves matching to the caller without a filterPattern', async () => {
+    const { events, batches } = await collect({ descending: false, requiredTerms: ['ERROR'] });
+    expect(batches.some((b) => b.filterApplied === true)).toBe(false);
+    expect(events.length).toBeGreaterThanOrEqual(all.filter((e) => e.message.includes('ERROR')).length);
+  });
+
+  for (const descending of [false, true]) {
+    it(`resumes after any batch's scannedThrough without losing or repeating a match (${descending ? 'descending' : 'ascending'})`, async () => {
+      const source = '"request 1"';
+      const pattern = compileFilterPattern(source, { context: 'filter-log-events' });
+      const expected = all.filter((e) => pattern.matches(e.message));
+      if (descending) expected.reverse();
+      const query: ScanQuery = { descending, requiredTerms: requiredTerms(pattern), filterPattern: source };
+      const { batches } = await collect(query);
+      const stops = batches.map((b) => b.scannedThrough).filter((p): p is EventPosition => p !== undefined);
+      expect(stops.length).toBeGreaterThan(0);
+      for (const from of stops) {
+        const before: StoredLogEvent[] = [];
+        for (const batch of batches) {
+          before.push(...batch);
+          if (batch.scannedThrough === from) break;
+        }
+        const { events: after } = await collect({ ...query, from });
+        expect(ids([...before, ...after])).toEqual(ids(expected));
+      }
+    });
+  }
+
+  it('stops its thread work when the caller stops early', async () => {
+    let seen = 0;
+    for await (const batch of store.scan(scope, 'g', { descending: false })) {
+      seen += batch.length;
+      break;
+    }
+    expect(seen).toBeGreaterThan(0);
+    // The store still answers afterwards (the abandoned requests were cancelled, not left hanging).
+    const { events } = await collect({ descending: false, requiredTerms: ['ERROR'], filterPattern: 'ERROR' });
+    expect(events.length).toBe(all.filter((e) => e.message.includes('ERROR')).length);
+  });
+});
