@@ -12,7 +12,7 @@
  */
 import { GetLogEventsCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -74,6 +74,24 @@ async function bundleAgent(dir: string): Promise<string | undefined> {
   return outfile;
 }
 
+/**
+ * What `npm run build` users run: tsc's output (one module per file) started by bin/logharbor.js.
+ * Compiled into dir (not the shared dist/) with node_modules linked next to it.
+ */
+function buildDist(dir: string): string {
+  const out = join(dir, 'prod');
+  mkdirSync(join(out, 'bin'), { recursive: true });
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'dist'), '--sourceMap', 'false', '--declaration', 'false', '--declarationMap', 'false'], { cwd: root, stdio: 'ignore' });
+  } catch {
+    // type errors elsewhere in the tree still emit; the run below fails if the agent's did not
+  }
+  copyFileSync(join(root, 'bin', 'logharbor.js'), join(out, 'bin', 'logharbor.js'));
+  symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'));
+  writeFileSync(join(out, 'package.json'), readFileSync(join(root, 'package.json')));
+  return join(out, 'bin', 'logharbor.js');
+}
+
 export async function benchAgent(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'logharbor-bench-agent-'));
   const config = { ...loadServerConfig({ port: '0', 'data-dir': join(dir, 'data'), 'sqlite-synchronous': 'NORMAL' }, {}) };
@@ -98,10 +116,15 @@ export async function benchAgent(): Promise<Record<string, number>> {
        }
        tick();`,
     );
-    const bundle = await bundleAgent(dir);
+    const production = process.env['LOGHARBOR_BENCH_AGENT'] === 'dist' ? buildDist(dir) : undefined;
+    const bundle = production ? undefined : await bundleAgent(dir);
     const agentArgs = ['run', '--endpoint', server.url, '--group', '/bench/agent', '--stream', 'writer', '--no-spool', '--final-flush-timeout-ms', '10000', '--', process.execPath, writer];
     const nodeFlags = (process.env['LOGHARBOR_BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
-    const argv = bundle ? [...nodeFlags, bundle, ...agentArgs] : ['--import', 'tsx', join(root, 'src', 'agent', 'bench-entry.ts'), ...agentArgs];
+    const argv = production
+      ? [...nodeFlags, production, ...agentArgs]
+      : bundle
+        ? [...nodeFlags, bundle, ...agentArgs]
+        : ['--import', 'tsx', join(root, 'src', 'agent', 'bench-entry.ts'), ...agentArgs];
     const child = spawn(process.execPath, argv, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, XDG_STATE_HOME: join(dir, 'state') } });
     const pid = child.pid!;
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -152,6 +175,7 @@ export async function benchAgent(): Promise<Record<string, number>> {
       rss_mb_mean: round(samples.reduce((a, b) => a + b, 0) / Math.max(1, samples.length)),
       cpu_percent_of_one_core: round((cpuSeconds / wallSeconds) * 100),
       agent_bundled: bundle ? 1 : 0,
+      agent_production_build: production ? 1 : 0,
     };
   } finally {
     client.destroy();

@@ -7,6 +7,14 @@
 export const MAX_BATCH_BYTES = 1_048_576;
 /** AWS PutLogEvents: bytes of per-event overhead counted towards MAX_BATCH_BYTES. */
 export const EVENT_OVERHEAD_BYTES = 26;
+/**
+ * Ours, not AWS's: the agent sends a request once this many bytes (counted as AWS counts them) are
+ * queued, and cuts calls at this size. MAX_BATCH_BYTES is a ceiling, not a target: 256 KiB
+ * requests keep the request body and its event objects out of V8's large-object space (bench:
+ * RSS down, CPU at 10,000 lines/s still far below 15% of a core). A single larger event is still
+ * sent, alone, up to MAX_BATCH_BYTES.
+ */
+export const REQUEST_TARGET_BYTES = 262_144;
 /** AWS PutLogEvents: at most 10,000 events per batch. */
 export const MAX_BATCH_EVENTS = 10_000;
 /** AWS PutLogEvents: the events of one batch may span at most 24 hours. */

@@ -6,7 +6,7 @@
  */
 import { BlockPool, EventBlock, BLOCK_EVENTS } from './block.js';
 import { DropCounter } from './drops.js';
-import { EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from './limits.js';
+import { EVENT_OVERHEAD_BYTES, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, REQUEST_TARGET_BYTES } from './limits.js';
 import { groupByTarget, nextCall, type TargetPlan } from './plan.js';
 import { AbortedError, type Shipper } from './shipper.js';
 import { Spool, type SpooledEvent, type SpoolOptions, type TargetNames } from './spool.js';
@@ -20,6 +20,8 @@ export interface PipelineOptions {
   readonly spool?: SpoolOptions;
   /** Where drop reports go as events (the agent's own stream). */
   readonly reportTarget?: { readonly group: string; readonly stream: string };
+  /** Send once this many bytes are queued, and cut requests at this size (default REQUEST_TARGET_BYTES). */
+  readonly requestTargetBytes?: number;
   /** How many streams are sent to at once. */
   readonly concurrency?: number;
   readonly log: (line: string) => void;
@@ -64,11 +66,13 @@ export class Pipeline implements TargetNames {
   private closed = false;
   private readonly loggedFailures = new Set<string>();
   private reportTargetId: number | undefined;
+  private readonly targetBytes: number;
 
   constructor(
     private readonly options: PipelineOptions,
     private readonly shipper: Shipper,
   ) {
+    this.targetBytes = Math.min(options.requestTargetBytes ?? REQUEST_TARGET_BYTES, MAX_BATCH_BYTES);
     if (options.spool) {
       this.spool = new Spool(options.spool, this);
       this.chunks.push(...this.spool.existing());
@@ -155,7 +159,7 @@ export class Pipeline implements TargetNames {
       this.memoryBytes += size + EVENT_OVERHEAD_BYTES;
       this.queuedBytes += size + EVENT_OVERHEAD_BYTES;
       this.queuedEvents++;
-      if ((this.queuedEvents >= MAX_BATCH_EVENTS || this.queuedBytes >= MAX_BATCH_BYTES) && !this.loop) this.kick(seq);
+      if ((this.queuedEvents >= MAX_BATCH_EVENTS || this.queuedBytes >= this.targetBytes) && !this.loop) this.kick(seq);
       return;
     }
     if (this.spool) {
@@ -196,7 +200,7 @@ export class Pipeline implements TargetNames {
     while (!this.abort.signal.aborted) {
       const head = this.chunks[0];
       if (head === undefined) return;
-      const full = this.queuedEvents >= MAX_BATCH_EVENTS || this.queuedBytes >= MAX_BATCH_BYTES;
+      const full = this.queuedEvents >= MAX_BATCH_EVENTS || this.queuedBytes >= this.targetBytes;
       if (head instanceof EventBlock && head.firstSeq > untilSeq && !full) return;
       await this.round();
     }
@@ -216,7 +220,7 @@ export class Pipeline implements TargetNames {
     let bytes = 0;
     while (this.chunks[0] instanceof EventBlock) {
       const block = this.chunks[0];
-      if (blocks.length > 0 && (events + block.length > MAX_BATCH_EVENTS || bytes + block.bytes > MAX_BATCH_BYTES)) break;
+      if (blocks.length > 0 && (events + block.length > MAX_BATCH_EVENTS || bytes + block.bytes > this.targetBytes)) break;
       this.chunks.shift();
       blocks.push(block);
       events += block.length;
@@ -250,7 +254,7 @@ export class Pipeline implements TargetNames {
   private async sendPlan(plan: TargetPlan, blocks: readonly EventBlock[]): Promise<void> {
     const { group, stream } = this.names[plan.target]!;
     let resumeByte = 0;
-    for (let call = nextCall(plan, blocks, this.options.maxEventBytes, resumeByte); call; call = nextCall(plan, blocks, this.options.maxEventBytes, resumeByte)) {
+    for (let call = nextCall(plan, blocks, this.options.maxEventBytes, resumeByte, this.targetBytes); call; call = nextCall(plan, blocks, this.options.maxEventBytes, resumeByte, this.targetBytes)) {
       const outcome = await this.shipper.send(group, stream, call.logEvents, this.abort.signal);
       if (outcome.ok) {
         this.drops.add('rejected_too_old', outcome.tooOld);

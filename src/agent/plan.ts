@@ -59,11 +59,17 @@ function sortChronologically(refs: number[], blocks: readonly EventBlock[]): voi
   refs.sort((a, b) => timeOf(blocks, a) - timeOf(blocks, b) || a - b);
 }
 
+/** A call stops at targetBytes, except that its first event may take up to AWS's maximum. */
+function limit(eventsInCall: number, targetBytes: number): number {
+  return eventsInCall === 0 ? MAX_BATCH_BYTES : Math.min(targetBytes, MAX_BATCH_BYTES);
+}
+
 /**
  * Builds the next call for a target, starting at plan.sent (and resumeByte inside a split event).
- * Returns undefined when everything has been planned.
+ * Returns undefined when everything has been planned. A call holds at most targetBytes (AWS's
+ * counting), unless its first event alone is larger.
  */
-export function nextCall(plan: TargetPlan, blocks: readonly EventBlock[], maxEventBytes: number, resumeByte = 0): PlannedCall | undefined {
+export function nextCall(plan: TargetPlan, blocks: readonly EventBlock[], maxEventBytes: number, resumeByte = 0, targetBytes = MAX_BATCH_BYTES): PlannedCall | undefined {
   const logEvents: InputLogEvent[] = [];
   let bytes = 0;
   let firstTime = 0;
@@ -78,7 +84,7 @@ export function nextCall(plan: TargetPlan, blocks: readonly EventBlock[], maxEve
     else if (timestamp - firstTime > MAX_BATCH_SPAN_MS) break;
     const size = block.sizes[k]!;
     if (size <= maxEventBytes && offset === 0) {
-      if (bytes + size + EVENT_OVERHEAD_BYTES > MAX_BATCH_BYTES) break;
+      if (bytes + size + EVENT_OVERHEAD_BYTES > limit(logEvents.length, targetBytes)) break;
       logEvents.push({ timestamp, message: block.messages[k]! });
       bytes += size + EVENT_OVERHEAD_BYTES;
       i++;
@@ -87,7 +93,7 @@ export function nextCall(plan: TargetPlan, blocks: readonly EventBlock[], maxEve
     // An oversized event: ship it in pieces of at most maxEventBytes, cut on UTF-8 boundaries.
     const buffer = Buffer.from(block.messages[k]!, 'utf8');
     while (offset < buffer.length && logEvents.length < MAX_BATCH_EVENTS) {
-      const room = MAX_BATCH_BYTES - bytes - EVENT_OVERHEAD_BYTES;
+      const room = limit(logEvents.length, targetBytes) - bytes - EVENT_OVERHEAD_BYTES;
       if (room <= 0) break;
       let end = Math.min(buffer.length, offset + Math.min(maxEventBytes, room));
       while (end < buffer.length && end > offset && (buffer[end]! & 0xc0) === 0x80) end--;

@@ -26,12 +26,12 @@ function blocksOf(events: [target: number, time: number, message: string][]): Ev
   return blocks;
 }
 
-function allCalls(events: [number, number, string][], maxEventBytes = 1_048_550) {
+function allCalls(events: [number, number, string][], maxEventBytes = 1_048_550, targetBytes = MAX_BATCH_BYTES) {
   const blocks = blocksOf(events);
   return groupByTarget(blocks).map((plan) => {
     const calls = [];
     let resume = 0;
-    for (let call = nextCall(plan, blocks, maxEventBytes, resume); call; call = nextCall(plan, blocks, maxEventBytes, resume)) {
+    for (let call = nextCall(plan, blocks, maxEventBytes, resume, targetBytes); call; call = nextCall(plan, blocks, maxEventBytes, resume, targetBytes)) {
       calls.push(call.logEvents);
       plan.sent = call.sentAfter;
       resume = call.resumeByte;
@@ -57,6 +57,16 @@ describe('batch planning', () => {
     expect(plan!.calls.map((c) => c.length)).toEqual([1022, 978]);
     expect(1022 * 1026).toBeLessThanOrEqual(MAX_BATCH_BYTES);
     expect(1023 * 1026).toBeGreaterThan(MAX_BATCH_BYTES);
+  });
+  it('cuts at the request target size, but sends a larger single event alone', () => {
+    const small = 'x'.repeat(74); // 100 bytes per event
+    const big = 'y'.repeat(500_000);
+    const [plan] = allCalls([[0, 1, small], [0, 2, small], [0, 3, small], [0, 4, big], [0, 5, small]], 1_048_550, 250);
+    expect(plan!.calls.map((c) => c.map((e) => e.message.length))).toEqual([[74, 74], [74], [500_000], [74]]);
+  });
+  it('fills a call to the target with the first piece of a split event; the next call starts with a whole piece', () => {
+    const [plan] = allCalls([[0, 1, 'a'], [0, 2, 'b'.repeat(100)]], 60, 60);
+    expect(plan!.calls.map((c) => c.map((e) => e.message.length))).toEqual([[1, 7], [60], [33]]);
   });
   it('cuts where the span would exceed 24 hours', () => {
     const [plan] = allCalls([[0, 0, 'a'], [0, MAX_BATCH_SPAN_MS, 'b'], [0, MAX_BATCH_SPAN_MS + 1, 'c']]);
