@@ -2,10 +2,8 @@
  * The agent's configuration: agent.yaml for `logharbor agent`, flags for `logharbor run`. Parsed
  * once into typed values (parse, don't cast); every key is documented in docs/agent.md.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { LEVEL_FORMATS, type LevelFormat } from './level.js';
 import { MAX_EVENT_MESSAGE_BYTES, RETENTION_DAYS } from './limits.js';
 import { parseTemplate, type Template } from './template.js';
@@ -223,14 +221,12 @@ function readShipping(r: Reader, defaultSpoolDir: string, baseDir: string): Ship
   };
 }
 
-/** Parses agent.yaml text. `file` is used for messages and to resolve relative paths. */
-export function parseAgentConfig(text: string, file: string, env: NodeJS.ProcessEnv): AgentConfig {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new AgentConfigError(`${file}: ${(err as Error).message}`);
-  }
+/**
+ * The configuration from agent.yaml's parsed document (config-file.ts reads and parses the YAML, so
+ * that `logharbor run` does not load a YAML parser). `file` is used for messages and to resolve
+ * relative paths.
+ */
+export function agentConfigFromDocument(doc: unknown, file: string, env: NodeJS.ProcessEnv): AgentConfig {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new AgentConfigError(`${file}: must be a YAML mapping`);
   const baseDir = resolve(file, '..');
   const top = new Reader(doc as Obj, '', [...SHIPPING_KEYS, 'state_dir', 'poll_interval_ms', 'checkpoint_interval_ms', 'agent_log', 'files', 'docker']);
@@ -314,16 +310,6 @@ function readDocker(obj: Obj): DockerSourceConfig {
     levelFormat: r.oneOf('level_format', LEVEL_FORMATS) ?? 'none',
     retentionInDays: r.retention('retention_in_days'),
   };
-}
-
-export function loadAgentConfig(file: string, env: NodeJS.ProcessEnv): AgentConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new AgentConfigError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  return parseAgentConfig(text, resolve(file), env);
 }
 
 /** Shipping settings for `logharbor run` from its flags (names as in agent.yaml, with dashes). */

@@ -1,7 +1,7 @@
 /** Entry of `logharbor run` and `logharbor agent`. */
 import { basename, join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { AgentConfigError, defaultStateDir, loadAgentConfig, RUN_VARIABLES, shippingFromFlags } from './config.js';
+import { AgentConfigError, defaultStateDir, RUN_VARIABLES, shippingFromFlags } from './config.js';
 import { tuneHeapForAgent } from './heap.js';
 import { LEVEL_FORMATS, type LevelFormat } from './level.js';
 import { lockDir, startRuntime, TargetResolver } from './runtime.js';
@@ -144,6 +144,7 @@ async function agentCommand(args: readonly string[], env: NodeJS.ProcessEnv): Pr
     process.stderr.write(`logharbor agent: --config FILE is required\n\n${AGENT_HELP}`);
     return 2;
   }
+  const { loadAgentConfig } = await import('./config-file.js');
   let config = loadAgentConfig(file, env);
   const overrides: Record<string, string | undefined> = {};
   if (typeof flags['endpoint'] === 'string') overrides['endpoint'] = flags['endpoint'];

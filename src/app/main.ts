@@ -1,9 +1,11 @@
 /** The `logharbor` binary: `server` starts the service; every other command is the CLI's. */
-import { ConfigError, loadServerConfig, parseFlags } from '../config/config.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...args] = argv;
   if (command === 'server') {
+    // Loaded here, not at the top: the server config pulls in the YAML parser, which `run` (whose
+    // RSS is a target) does not need.
+    const { ConfigError, loadServerConfig, parseFlags } = await import('../config/config.js');
     const { flags } = parseFlags(args);
     if (flags['help'] !== undefined) {
       process.stdout.write(SERVER_HELP);

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent/agent.js';
-import { parseAgentConfig } from '../../src/agent/config.js';
+import { parseAgentConfig } from '../../src/agent/config-file.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { API_VERSION, FakeDockerEngine } from './fake-docker.js';
 import { messages, readStream, sleep, tempDir, waitFor } from './helpers.js';

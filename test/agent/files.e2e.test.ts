@@ -4,7 +4,7 @@ import { appendFileSync, renameSync, rmSync, truncateSync, writeFileSync, copyFi
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, type RunningAgent } from '../../src/agent/agent.js';
-import { parseAgentConfig } from '../../src/agent/config.js';
+import { parseAgentConfig } from '../../src/agent/config-file.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { messages, readStream, sleep, tempDir, waitFor } from './helpers.js';
 
