@@ -97,6 +97,8 @@ export class ThreadWriterClient implements WriterClient {
     const seq = ++this.seq;
     const closed = new Promise<void>((resolve) => {
       this.pending.set(seq, { resolve: () => resolve(), reject: () => resolve() });
+      // Keep the process alive until the writer has flushed and closed (a script may await only this).
+      worker.ref();
       worker.postMessage({ seq, request: { type: 'close' } });
     });
     this.closing = true;
