@@ -1,7 +1,7 @@
 /** Chunk and head layouts round-trip; the 4-gram filter never says no to a substring that is there. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadBatch, mergeColumns, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
+import { ChunkInflater, chunkText, decodeChunk, decodeChunkColumns, decodeHeadBatch, encodeChunk, encodeHeadBatch, mergeColumns, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
 import { buildNgramFilter, mayContain } from '../../src/storage/sqlite/ngram-filter.js';
 
 function columnsOf(events: ReadonlyArray<{ id: number; timestamp: number; ingestionTime: number; message: string }>): EventColumns {
@@ -68,5 +68,25 @@ describe('4-gram filter', () => {
     const passed = ids.slice(2000).filter((id) => mayContain(filter, Buffer.from(id))).length;
     expect(passed / 2000).toBeLessThan(0.05);
     expect(ids.slice(0, 2000).every((id) => mayContain(filter, Buffer.from(id)))).toBe(true);
+  });
+});
+
+describe('chunk inflater (one reused buffer)', () => {
+  it('decodes chunks of growing and shrinking sizes exactly as decodeChunk, and finds their text without decoding columns', () => {
+    const inflater = new ChunkInflater();
+    for (const count of [3, 2_000, 10, 5_000, 1]) {
+      const events = Array.from({ length: count }, (_, i) => ({ id: 1_000 + i, timestamp: 1_700_000_000_000 + i * 7, ingestionTime: 1_700_000_000_500 + i, message: `event ${i} ${'x'.repeat(i % 50)} é` }));
+      const chunk = encodeChunk(columnsOf(events));
+      const expected = decodeChunk(chunk.data);
+      const raw = inflater.inflate(chunk.data);
+      expect(chunkText(raw).equals(expected.text)).toBe(true);
+      const got = decodeChunkColumns(raw);
+      expect(Array.from(got.ids)).toEqual(Array.from(expected.ids));
+      expect(Array.from(got.timestamps)).toEqual(Array.from(expected.timestamps));
+      expect(Array.from(got.ingestionTimes)).toEqual(Array.from(expected.ingestionTimes));
+      expect(Array.from({ length: count }, (_, i) => messageAt(got, i))).toEqual(events.map((e) => e.message));
+      const viaDecode = inflater.decode(chunk.data);
+      expect(messageAt(viaDecode, count - 1)).toBe(events[count - 1]!.message);
+    }
   });
 });

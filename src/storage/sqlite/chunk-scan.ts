@@ -62,16 +62,18 @@ export function selectEvents(columns: EventColumns, terms: readonly Buffer[], pa
 
 /**
  * Searches one stored chunk. Undefined when its filter or its text rules it out; columns are
- * decoded only for chunks whose text holds the longest term.
+ * decoded only for chunks whose text holds the longest term. `inflate` may reuse its buffer (the
+ * result is then valid until its next call).
  */
 export function scanChunk(
   data: Uint8Array,
   filter: Uint8Array | undefined,
   terms: readonly Buffer[],
   pattern: CompiledFilterPattern | undefined,
+  inflate: (data: Uint8Array) => Buffer = decompressChunk,
 ): { columns: EventColumns; selected: number[] } | undefined {
   if (filter && terms.length > 0 && !terms.every((t) => mayContain(filter, t))) return undefined;
-  const raw = decompressChunk(data);
+  const raw = inflate(data);
   if (terms.length > 0) {
     const longest = terms.reduce((a, b) => (b.length > a.length ? b : a));
     if (chunkText(raw).indexOf(longest) === -1) return undefined;

@@ -11,6 +11,7 @@
  * the messages sit next to each other for zstd's match finder.
  */
 import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
+import zstdBinding from 'zstd-napi/binding.js';
 
 /** Events decoded for reading: parallel columns plus the UTF-8 text they index into. */
 export interface EventColumns {
@@ -128,7 +129,14 @@ class ByteWriter {
   done(): Buffer {
     return this.buf.subarray(0, this.at);
   }
+  /** Starts over, keeping the buffer when it is large enough (and not grossly oversized). */
+  reset(capacity: number): void {
+    this.at = 0;
+    if (this.buf.length < capacity || this.buf.length > 4 * Math.max(capacity, 1 << 20)) this.buf = Buffer.allocUnsafeSlow(Math.max(64, capacity));
+  }
 }
+
+const encodeScratch = new ByteWriter(0);
 
 class ByteReader {
   at = 0;
@@ -227,7 +235,9 @@ export function selectColumns(columns: EventColumns, keep: (i: number) => boolea
 /** Encodes sorted events as a compressed chunk. */
 export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL): SealedChunk {
   const n = columns.count;
-  const w = new ByteWriter(n * 8 + columns.text.length + 16);
+  // The varint image is compressed at once and dropped: write it into one reused buffer.
+  const w = encodeScratch;
+  w.reset(n * 8 + columns.text.length + 16);
   w.uvarint(CHUNK_VERSION);
   w.uvarint(columns.ascii ? CHUNK_ASCII : 0);
   w.uvarint(n);
@@ -268,6 +278,30 @@ export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL): 
 
 export function decodeChunk(data: Uint8Array): EventColumns {
   return decodeChunkColumns(zstdDecompress(data));
+}
+
+/**
+ * Decompresses chunks into one reused buffer: for loops that use each chunk's bytes only until the
+ * next one (a search, recompression). Every chunk decompressed into a fresh buffer is external
+ * memory V8 collects late, which in a worker thread with a small heap piled up by tens of MB.
+ */
+export class ChunkInflater {
+  private readonly dctx = new zstdBinding.DCtx();
+  private scratch: Buffer = Buffer.allocUnsafeSlow(0);
+
+  /** The chunk's decompressed bytes, valid until the next call. */
+  inflate(data: Uint8Array): Buffer {
+    const size = zstdBinding.getFrameContentSize(data);
+    if (size === null) return zstdDecompress(data);
+    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, this.scratch.length * 2));
+    const n = this.dctx.decompress(this.scratch, data);
+    return this.scratch.subarray(0, n);
+  }
+
+  /** The chunk's columns, valid until the next call. */
+  decode(data: Uint8Array): EventColumns {
+    return decodeChunkColumns(this.inflate(data));
+  }
 }
 
 /** A chunk's decompressed bytes (the step a search can do before deciding to decode columns). */

@@ -6,7 +6,7 @@
  * server's event loop, or inline for in-memory databases.
  */
 import Database from 'better-sqlite3';
-import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadColumns, mergeColumns, selectColumns, type EventColumns } from './codec.js';
+import { ChunkInflater, decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadColumns, mergeColumns, selectColumns, type EventColumns } from './codec.js';
 import { buildNgramFilter } from './ngram-filter.js';
 
 export interface WriterOptions {
@@ -65,6 +65,8 @@ export class EventWriter {
   private readonly stmts;
 
   private readonly ownsDb: boolean;
+  /** recompression decodes into one reused buffer (the columns are re-encoded at once) */
+  private readonly inflater = new ChunkInflater();
 
   /** db: share an open connection (in-memory databases) instead of opening options.path. */
   constructor(
@@ -262,7 +264,7 @@ export class EventWriter {
       .prepare<[number], { id: number; data: Buffer }>('SELECT id, data FROM chunks WHERE level < ? ORDER BY level, id LIMIT 1')
       .get(this.options.compactLevel);
     if (!row) return false;
-    const columns = decodeChunk(row.data);
+    const columns = this.inflater.decode(row.data);
     const chunk = encodeChunk(columns, this.options.compactLevel);
     this.db.prepare('UPDATE chunks SET data = ?, level = ? WHERE id = ?').run(chunk.data, this.options.compactLevel, row.id);
     return true;

@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compactColumns, scanChunk } from './chunk-scan.js';
+import { ChunkInflater } from './codec.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 import type { ChunkSearchReply, ChunkSearchRequest, ScanThreadMessage } from './scan-client.js';
 
@@ -19,6 +20,10 @@ db.pragma('busy_timeout = 10000');
 db.pragma('cache_size = -2048');
 const chunkData = db.prepare<[number], { data: Buffer }>('SELECT data FROM chunks WHERE id = ?');
 const chunkFilter = db.prepare<[number], { filter: Buffer }>('SELECT filter FROM chunk_filters WHERE chunk_id = ?');
+
+// Each chunk is decompressed into the same buffer: the reply copies out the few selected events.
+const inflater = new ChunkInflater();
+const inflate = (data: Uint8Array) => inflater.inflate(data);
 
 const patterns = new Map<string, CompiledFilterPattern>();
 function patternOf(source: string): CompiledFilterPattern {
@@ -39,7 +44,7 @@ function serve(request: ChunkSearchRequest): ChunkSearchReply {
   if (!row) return { seq: request.seq }; // dropped by retention or a delete meanwhile
   const terms = request.terms.map((t) => Buffer.from(t, 'utf8'));
   const filter = terms.length > 0 ? chunkFilter.get(request.chunkId)?.filter : undefined;
-  const found = scanChunk(row.data, filter, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined);
+  const found = scanChunk(row.data, filter, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined, inflate);
   if (!found) return { seq: request.seq };
   const c = compactColumns(found.columns, found.selected);
   return { seq: request.seq, columns: { count: c.count, ids: c.ids, timestamps: c.timestamps, ingestionTimes: c.ingestionTimes, offsets: c.offsets, text: c.text, ascii: c.ascii } };
