@@ -70,6 +70,58 @@ function violatesLength(text: string, min: number | undefined, max: number | und
 
 const memberEntries = new WeakMap<Shape, Array<[string, { shape: string }]>>();
 
+type QuickCheck = (value: unknown) => boolean;
+const quickChecks = new Map<string, QuickCheck | undefined>();
+
+/**
+ * For list members that are flat structures of plain scalars (PutLogEvents' 10,000 InputLogEvents):
+ * a check that returns true only for an item the full validation would accept without a message,
+ * so valid items skip building paths and walking the model; any other item takes the full path,
+ * which produces the exact errors.
+ */
+function quickCheck(shapeName: string): QuickCheck | undefined {
+  if (quickChecks.has(shapeName)) return quickChecks.get(shapeName);
+  const shape = serviceModel().shapes[shapeName];
+  let check: QuickCheck | undefined;
+  if (shape?.type === 'structure') {
+    const members: Array<{ name: string; required: boolean; test: (v: unknown) => boolean }> = [];
+    let simple = true;
+    for (const [name, ref] of Object.entries(shape.members ?? {})) {
+      const m = serviceModel().shapes[ref.shape];
+      const required = shape.required?.includes(name) ?? false;
+      if (m?.type === 'string' && m.enum === undefined && m.pattern === undefined) {
+        const { min, max } = m;
+        members.push({ name, required, test: (v) => {
+            if (typeof v !== 'string') return false;
+            const { tooShort, tooLong } = violatesLength(v, min, max);
+            return !tooShort && !tooLong;
+          },
+        });
+      } else if (m?.type === 'long' || m?.type === 'integer') {
+        const { min, max } = m;
+        members.push({ name, required, test: (v) => typeof v === 'number' && Number.isInteger(v) && (min === undefined || v >= min) && (max === undefined || v <= max) });
+      } else {
+        simple = false;
+      }
+    }
+    if (simple) {
+      check = (value) => {
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+        const record = value as Record<string, unknown>;
+        for (const { name, required, test } of members) {
+          const v = record[name];
+          if (v === undefined || v === null) {
+            if (required) return false;
+          } else if (!test(v)) return false;
+        }
+        return true;
+      };
+    }
+  }
+  quickChecks.set(shapeName, check);
+  return check;
+}
+
 function validateValue(shapeName: string, value: unknown, path: string, errors: string[]): void {
   const shape = serviceModel().shapes[shapeName];
   if (!shape) return;
@@ -85,9 +137,11 @@ function validateValue(shapeName: string, value: unknown, path: string, errors: 
     case 'list': {
       if (!Array.isArray(value)) throw new SerializationException(`Unexpected value type for '${path}': expected list`);
       if (shape.member) {
+        const memberShape = shape.member.shape;
+        const valid = quickCheck(memberShape);
         value.forEach((item, i) => {
-          if (item === null) return;
-          validateValue(shape.member!.shape, item, `${path}.${i + 1}.member`, errors);
+          if (item === null || valid?.(item)) return;
+          validateValue(memberShape, item, `${path}.${i + 1}.member`, errors);
         });
       }
       if (shape.min !== undefined && value.length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);

@@ -171,6 +171,7 @@ export class SqliteLogStore implements LogStore {
     if (memory && options.writerThread) throw new Error('an in-memory store cannot use a writer thread');
     if (memory && options.scanThread) throw new Error('an in-memory store cannot use a scan thread');
     this.scanner = !memory && options.scanThread !== false ? new ScanThreadClient(options.path) : undefined;
+    this.scanner?.warm();
     if (memory) {
       // One connection per ':memory:' handle: the writer must share ours.
       this.writer = new InlineWriterClient({ ...writerOptions, path: options.path }, this.db);
