@@ -23,8 +23,24 @@ class RegionMissingError extends Error {
   override readonly name = 'RegionMissing';
 }
 
+/**
+ * Static credentials from the environment: what the first link of the SDK's chain (fromEnv) returns,
+ * found without loading the chain (it pulls in @aws-sdk/core and most of @smithy/core). Left to the
+ * chain: AWS_PROFILE set (the chain then skips the environment) and expiring credentials
+ * (AWS_CREDENTIAL_EXPIRATION, which the chain refreshes).
+ */
+export function staticEnvCredentials(env: NodeJS.ProcessEnv): Credentials | undefined {
+  const accessKeyId = env['AWS_ACCESS_KEY_ID'];
+  const secretAccessKey = env['AWS_SECRET_ACCESS_KEY'];
+  if (env['AWS_PROFILE'] || env['AWS_CREDENTIAL_EXPIRATION'] || !accessKeyId || !secretAccessKey) return undefined;
+  const sessionToken = env['AWS_SESSION_TOKEN'];
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
 /** The SDK's default credential chain, loaded on first use and memoized by the SDK (refreshed before expiry). */
-function defaultCredentials(): () => Promise<Credentials> {
+function defaultCredentials(env: NodeJS.ProcessEnv): () => Promise<Credentials> {
+  const fixed = staticEnvCredentials(env);
+  if (fixed) return () => Promise.resolve(fixed);
   let provider: Promise<() => Promise<Credentials>> | undefined;
   return async () => {
     provider ??= import('@aws-sdk/credential-provider-node').then(({ defaultProvider }) => defaultProvider());
@@ -50,7 +66,7 @@ export function buildClient(options: ClientOptions, env: NodeJS.ProcessEnv = pro
     if (resolved === undefined) throw new RegionMissingError('no region: set --region (region: in agent.yaml), AWS_REGION, or a region in the AWS profile');
     return resolved;
   };
-  const chain = defaultCredentials();
+  const chain = defaultCredentials(env);
   let credentials = chain;
   if (options.endpoint !== undefined) {
     // Against a Logharbor endpoint, use the default chain when it has credentials, else stand-ins.

@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, DescribeLogGroupsCommand, PutLogEventsCommand, PutRetentionPolicyCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { buildClient } from '../../src/agent/client.js';
+import { buildClient, staticEnvCredentials } from '../../src/agent/client.js';
 import { logsEndpoint } from '../../src/agent/endpoint.js';
 import { LogsServiceError } from '../../src/agent/logs-api.js';
 import { isRetryable, Shipper } from '../../src/agent/shipper.js';
@@ -261,5 +261,32 @@ describe('against a real Logharbor server', () => {
     } finally {
       client.destroy();
     }
+  });
+});
+
+describe('static credentials from the environment (without loading the SDK chain)', () => {
+  it('signs with the environment given to the client, session token included', async () => {
+    const { url, seen, server } = await scripted([json(200, {})]);
+    // Only in the env passed here, not in process.env: the SDK's chain could not have found them.
+    const env = { AWS_ACCESS_KEY_ID: 'AKIDSTATICENV', AWS_SECRET_ACCESS_KEY: 'static-secret', AWS_SESSION_TOKEN: 'static-token' };
+    const client = buildClient({ endpoint: url, region: 'eu-west-1', requestTimeoutMs: 5000, connectTimeoutMs: 1000 }, env);
+    try {
+      await client.createLogGroup({ logGroupName: '/g' }, signal);
+      expect(seen[0]!.headers['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDSTATICENV\/\d{8}\/eu-west-1\/logs\/aws4_request, SignedHeaders=[^,]*x-amz-security-token/);
+      expect(seen[0]!.headers['x-amz-security-token']).toBe('static-token');
+    } finally {
+      client.destroy();
+      server.close();
+    }
+  });
+
+  it.each([
+    ['both keys', { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' }, { accessKeyId: 'a', secretAccessKey: 'b' }],
+    ['a session token', { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_SESSION_TOKEN: 't' }, { accessKeyId: 'a', secretAccessKey: 'b', sessionToken: 't' }],
+    ['no secret: the chain decides', { AWS_ACCESS_KEY_ID: 'a' }, undefined],
+    ['AWS_PROFILE set: the chain skips the environment', { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_PROFILE: 'p' }, undefined],
+    ['expiring credentials: the chain refreshes them', { AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_CREDENTIAL_EXPIRATION: '2030-01-01T00:00:00Z' }, undefined],
+  ])('%s', (_name, env, expected) => {
+    expect(staticEnvCredentials(env)).toEqual(expected);
   });
 });
