@@ -144,8 +144,9 @@ export class TailHub {
     store: LogStore,
     private readonly options: HubOptions = {},
   ) {
-    this.recentMaxEvents = options.recentMaxEvents ?? 200_000;
-    this.recentMaxChars = options.recentMaxChars ?? 64 * 1024 * 1024;
+    // Small enough for the server's memory budget; a resume from further back reads the store.
+    this.recentMaxEvents = options.recentMaxEvents ?? 50_000;
+    this.recentMaxChars = options.recentMaxChars ?? 16 * 1024 * 1024;
     this.unsubscribe = store.onAppend((batch) => this.onAppend(batch));
   }
 
@@ -257,12 +258,14 @@ export class TailHub {
     this.recentChars += chars;
     while (this.recent.length - this.recentHead > 1 && (this.recentEvents > this.recentMaxEvents || this.recentChars > this.recentMaxChars)) {
       const old = this.recent[this.recentHead]!;
+      // Empty the slot: an evicted batch must not stay reachable until the next compaction.
+      (this.recent as unknown[])[this.recentHead] = undefined;
       this.recentHead++;
       this.recentEvents -= old.batch.events.length;
       this.recentChars -= old.chars;
       this.evictedThroughId = Math.max(this.evictedThroughId, old.batch.events[old.batch.events.length - 1]!.id);
     }
-    if (this.recentHead > 1024 && this.recentHead * 2 > this.recent.length) {
+    if (this.recentHead > 64 && this.recentHead * 2 > this.recent.length) {
       this.recent = this.recent.slice(this.recentHead);
       this.recentHead = 0;
     }

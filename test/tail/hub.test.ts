@@ -176,4 +176,16 @@ describe('sampleInOrder', () => {
     for (let i = 0; i < 20_000; i++) for (const x of sampleInOrder([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3, random)) counts[x]!++;
     for (const c of counts) expect(Math.abs(c - 6000)).toBeLessThan(400);
   });
+
+  it('keeps no evicted batch reachable from the recent window', () => {
+    const f = fakeStore();
+    const hub = new TailHub(f.store, { recentMaxEvents: 10 });
+    const batches = Array.from({ length: 500 }, (_, i) => f.append('a', [`m${i}`]));
+    // The window holds the newest batches only; every older one is unreachable through the hub.
+    const reachable = (hub as unknown as { recent: unknown[] }).recent.filter((entry) => entry !== undefined);
+    expect(reachable.length).toBeLessThanOrEqual(11);
+    const held = new Set(reachable.map((entry) => (entry as { batch: AppendedEvents }).batch));
+    expect(batches.slice(0, 480).some((b) => held.has(b))).toBe(false);
+    hub.close();
+  });
 });
