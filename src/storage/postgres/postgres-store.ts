@@ -6,6 +6,7 @@
  * - Every read goes to the database, so a write acknowledged by one node is visible on all others.
  * - Background work (retention, reclaiming deleted data) runs on one node at a time (jobs.ts).
  */
+import { toGroup, toStream, type GroupRow, type StreamRow } from '../rows.js';
 import { randomUUID } from 'node:crypto';
 import { ResourceAlreadyExistsException, ResourceNotFoundException } from '../../core/errors.js';
 import type {
@@ -21,7 +22,7 @@ import type {
   ScanQuery,
   StoreCapabilities,
 } from '../../core/ports.js';
-import type { InputLogEvent, LogGroup, LogGroupClass, LogStream, Scope, StoredLogEvent } from '../../core/types.js';
+import type { InputLogEvent, LogGroup, LogStream, Scope, StoredLogEvent } from '../../core/types.js';
 import { connect, migrate, type Db, type Queryable } from './db.js';
 import { encodeChunk, encodeChunkInto } from './chunk-codec.js';
 import { ChunkMerger, type ChunkHeader, type ChunkSource } from './chunk-merger.js';
@@ -42,54 +43,14 @@ export interface PostgresStoreOptions {
   readonly minJobIntervalMs?: number;
 }
 
-interface GroupRow {
-  id: number;
-  name: string;
-  creation_time: number;
-  retention_in_days: number | null;
-  kms_key_id: string | null;
-  log_group_class: string;
-  deletion_protection: boolean;
-  stored_bytes: number;
-}
 
-interface StreamRow {
-  name: string;
-  creation_time: number;
-  first_event_timestamp: number | null;
-  last_event_timestamp: number | null;
-  last_ingestion_time: number | null;
-  stored_bytes: number;
-}
 
 interface GroupRef {
   id: number;
   dataClasses: number[];
 }
 
-function toGroup(row: GroupRow): LogGroup {
-  return {
-    name: row.name,
-    creationTime: row.creation_time,
-    ...(row.retention_in_days !== null ? { retentionInDays: row.retention_in_days } : {}),
-    ...(row.kms_key_id !== null ? { kmsKeyId: row.kms_key_id } : {}),
-    logGroupClass: row.log_group_class as LogGroupClass,
-    deletionProtectionEnabled: row.deletion_protection,
-    storedBytes: row.stored_bytes,
-  };
-}
 
-function toStream(groupName: string, row: StreamRow): LogStream {
-  return {
-    groupName,
-    name: row.name,
-    creationTime: row.creation_time,
-    ...(row.first_event_timestamp !== null ? { firstEventTimestamp: row.first_event_timestamp } : {}),
-    ...(row.last_event_timestamp !== null ? { lastEventTimestamp: row.last_event_timestamp } : {}),
-    ...(row.last_ingestion_time !== null ? { lastIngestionTime: row.last_ingestion_time } : {}),
-    storedBytes: row.stored_bytes,
-  };
-}
 
 const groupNotFound = () => new ResourceNotFoundException('The specified log group does not exist.');
 const streamNotFound = () => new ResourceNotFoundException('The specified log stream does not exist.');

@@ -7,6 +7,7 @@
  * committed to `head_batches` (acknowledged = committed; synchronous=FULL by default, so it survives
  * power loss as well as kill -9) and later sealed into zstd chunks with 4-gram filters.
  */
+import { toGroup, toStream, type GroupRow, type StreamRow as BaseStreamRow } from '../rows.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -35,8 +36,11 @@ import type {
   ScanQuery,
   StoreCapabilities,
 } from '../../core/ports.js';
-import type { EventPosition, InputLogEvent, LogGroup, LogGroupClass, LogStream, Scope, StoredLogEvent } from '../../core/types.js';
+import type { EventPosition, InputLogEvent, LogGroup, LogStream, Scope, StoredLogEvent } from '../../core/types.js';
 import { MIGRATIONS } from './schema.js';
+
+/** The SQLite store also selects the stream's row id. */
+type StreamRow = BaseStreamRow & { id: number };
 
 export interface SqliteStoreOptions {
   /** a file path, or ':memory:' */
@@ -55,52 +59,11 @@ export interface SqliteStoreOptions {
   readonly scanThread?: boolean;
 }
 
-interface GroupRow {
-  id: number;
-  name: string;
-  creation_time: number;
-  retention_in_days: number | null;
-  kms_key_id: string | null;
-  log_group_class: string;
-  deletion_protection: number;
-  stored_bytes: number;
-}
-
-interface StreamRow {
-  id: number;
-  name: string;
-  creation_time: number;
-  first_event_timestamp: number | null;
-  last_event_timestamp: number | null;
-  last_ingestion_time: number | null;
-  stored_bytes: number;
-}
 
 
 
-function toGroup(row: GroupRow): LogGroup {
-  return {
-    name: row.name,
-    creationTime: row.creation_time,
-    ...(row.retention_in_days !== null ? { retentionInDays: row.retention_in_days } : {}),
-    ...(row.kms_key_id !== null ? { kmsKeyId: row.kms_key_id } : {}),
-    logGroupClass: row.log_group_class as LogGroupClass,
-    deletionProtectionEnabled: row.deletion_protection === 1,
-    storedBytes: row.stored_bytes,
-  };
-}
 
-function toStream(groupName: string, row: StreamRow): LogStream {
-  return {
-    groupName,
-    name: row.name,
-    creationTime: row.creation_time,
-    ...(row.first_event_timestamp !== null ? { firstEventTimestamp: row.first_event_timestamp } : {}),
-    ...(row.last_event_timestamp !== null ? { lastEventTimestamp: row.last_event_timestamp } : {}),
-    ...(row.last_ingestion_time !== null ? { lastIngestionTime: row.last_ingestion_time } : {}),
-    storedBytes: row.stored_bytes,
-  };
-}
+
 
 /** Escapes LIKE wildcards so a prefix is matched literally (with ESCAPE '\'). */
 function likePrefix(prefix: string): string {
