@@ -127,6 +127,13 @@ async function optional(name: string, file: string, exportName: string): Promise
 }
 
 function flatten(value: unknown, prefix = ''): Array<[string, string]> {
+  // A list of {family, pattern, matchesPerSec} rows (the filter-pattern bench) reads best as one line each.
+  if (Array.isArray(value) && value.every((v) => typeof v === 'object' && v !== null && 'pattern' in v && 'matchesPerSec' in v)) {
+    return (value as Array<{ family?: string; pattern: string; matchesPerSec: number }>).map((v) => [
+      `${v.family ?? ''} ${v.pattern || '(empty)'}`.trim().slice(0, 60),
+      `${formatNumber(v.matchesPerSec)} events/s`,
+    ]);
+  }
   if (value === null || typeof value !== 'object') return [[prefix || 'result', typeof value === 'number' ? formatNumber(value) : String(value)]];
   const out: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) out.push(...flatten(v, prefix ? `${prefix}.${k}` : k));
