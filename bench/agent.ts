@@ -14,13 +14,14 @@
  */
 import { GetLogEventsCommand, CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { spawn, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startServer } from '../src/app/server.js';
 import { loadServerConfig } from '../src/config/config.js';
+import { buildProduction } from './lib/production-build.js';
 
 const LINES_PER_SECOND = 10_000;
 const SECONDS = 10;
@@ -76,24 +77,6 @@ async function bundleAgent(dir: string): Promise<string | undefined> {
   return outfile;
 }
 
-/**
- * What `npm run build` users run: tsc's output (one module per file) started by bin/logharbor.js.
- * Compiled into dir (not the shared dist/) with node_modules linked next to it.
- */
-function buildDist(dir: string): string {
-  const out = join(dir, 'prod');
-  mkdirSync(join(out, 'bin'), { recursive: true });
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', join(out, 'dist'), '--sourceMap', 'false', '--declaration', 'false', '--declarationMap', 'false'], { cwd: root, stdio: 'ignore' });
-  } catch {
-    // type errors elsewhere in the tree still emit; the run below fails if the agent's did not
-  }
-  copyFileSync(join(root, 'bin', 'logharbor.js'), join(out, 'bin', 'logharbor.js'));
-  symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'));
-  writeFileSync(join(out, 'package.json'), readFileSync(join(root, 'package.json')));
-  return join(out, 'bin', 'logharbor.js');
-}
-
 export async function benchAgent(): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'logharbor-bench-agent-'));
   const config = { ...loadServerConfig({ port: '0', 'data-dir': join(dir, 'data'), 'sqlite-synchronous': 'NORMAL' }, {}) };
@@ -118,7 +101,7 @@ export async function benchAgent(): Promise<Record<string, number>> {
        }
        tick();`,
     );
-    const production = process.env['LOGHARBOR_BENCH_AGENT'] === 'bundle' ? undefined : buildDist(dir);
+    const production = process.env['LOGHARBOR_BENCH_AGENT'] === 'bundle' ? undefined : buildProduction(dir);
     const bundle = production ? undefined : await bundleAgent(dir);
     const agentArgs = ['run', '--endpoint', server.url, '--group', '/bench/agent', '--stream', 'writer', '--no-spool', '--final-flush-timeout-ms', '10000', '--', process.execPath, writer];
     const nodeFlags = (process.env['LOGHARBOR_BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);

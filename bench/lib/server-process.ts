@@ -1,6 +1,9 @@
 /** Runs `logharbor server` as a separate process for the bench and samples its memory. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildProduction } from './production-build.js';
 import { createServer } from 'node:net';
 
 export async function freePort(): Promise<number> {
@@ -34,11 +37,23 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+let productionBin: string | undefined;
+
+/**
+ * The server as users run it (tsc's output via bin/logharbor.js, built once per bench run);
+ * LOGHARBOR_BENCH_SERVER=tsx runs the sources under tsx instead (more memory: the transformer).
+ */
+function serverEntry(): string[] {
+  if (process.env['LOGHARBOR_BENCH_SERVER'] === 'tsx') return ['--import', 'tsx', 'src/app/main.ts'];
+  productionBin ??= buildProduction(mkdtempSync(join(tmpdir(), 'logharbor-bench-build-')));
+  return [productionBin];
+}
+
 export async function startServerProcess(dataDir: string, extraArgs: readonly string[] = [], nodeArgs: readonly string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...nodeArgs, '--import', 'tsx', 'src/app/main.ts', 'server', '--port', String(port), '--data-dir', dataDir, ...extraArgs],
+    [...nodeArgs, ...serverEntry(), 'server', '--port', String(port), '--data-dir', dataDir, ...extraArgs],
     { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, LOGHARBOR_LOG_LEVEL: 'error' } },
   );
   let stderr = '';
