@@ -12,13 +12,14 @@
  * Standalone: `npx tsx bench/live-tail.ts` (LIVE_TAIL_BENCH_SECONDS, LIVE_TAIL_BENCH_RATE tune it).
  */
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, StartLiveTailCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startServerProcess } from './lib/server-process.js';
+import { percentile, round } from './lib/stats.js';
 
 export interface LiveTailBenchOptions {
   readonly eventsPerSecond?: number;
@@ -31,54 +32,15 @@ export interface LiveTailBenchOptions {
   readonly serverNodeArgs?: readonly string[];
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const GROUP = '/bench/live-tail';
 const STREAM = 'ingest';
 const PROBE_EVERY = 50;
 
 const now = () => performance.timeOrigin + performance.now();
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
-const round = (x: number) => Math.round(x * 10) / 10;
 
-async function startServerProcess(dataDir: string, nodeArgs: readonly string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '--import', 'tsx', 'src/app/main.ts', 'server', '--port', '0', '--data-dir', dataDir, '--sqlite-synchronous', 'NORMAL', '--log-level', 'error'],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      err += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(err);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
-  });
-  return { url, child };
-}
 
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 /** Follows GROUP over SSE, calling onMessage with each event's message. */
 function followSse(base: string, pattern: string, onMessage: (message: string) => void): { close(): void } {
@@ -195,7 +157,8 @@ export async function benchLiveTail(options: LiveTailBenchOptions = {}): Promise
   const warmupMs = options.warmupMs ?? 1500;
   const durationMs = options.durationMs ?? 5000;
   const dataDir = mkdtempSync(join(tmpdir(), 'logharbor-bench-tail-'));
-  const { url, child } = await startServerProcess(dataDir, options.serverNodeArgs ?? []);
+  const server = await startServerProcess(dataDir, ['--sqlite-synchronous', 'NORMAL', '--log-level', 'error'], options.serverNodeArgs ?? []);
+  const { url } = server;
   const client = new CloudWatchLogsClient({
     endpoint: url,
     region: 'us-east-1',
@@ -277,7 +240,7 @@ export async function benchLiveTail(options: LiveTailBenchOptions = {}): Promise
     abort.abort();
     sse?.close();
     client.destroy();
-    await stopProcess(child);
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -14,11 +14,12 @@ import {
   PutLogEventsCommand,
   type InputLogEvent,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startServerProcess, type ServerProcess } from './lib/server-process.js';
+import { percentile, round } from './lib/stats.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { LogGenerator } from './lib/generate.js';
 
@@ -30,53 +31,14 @@ export interface PostgresBenchOptions {
   readonly reads?: number;
 }
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const GROUP = '/bench/postgres';
 /** AWS PutLogEvents quotas: 10,000 events and 1,048,576 bytes (message bytes + 26 per event). */
 const MAX_EVENTS = 10_000;
 const MAX_BYTES = 1_048_576;
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
-const round = (x: number) => Math.round(x * 10) / 10;
 
-async function startServerProcess(store: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/app/main.ts', 'server', '--port', '0', '--store', store, '--data-dir', dataDir, '--log-level', 'error'],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 30_000);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
-      err += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(err);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${err}`)));
-  });
-  return { url, child };
-}
 
-function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 /** Full batches of realistic messages, as a busy agent sends them. */
 function makeBatches(count: number): string[][] {
@@ -105,13 +67,13 @@ export async function benchPostgres(options: PostgresBenchOptions = {}): Promise
   const reads = options.reads ?? 500;
   const postgres = await startPostgres({ durable: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'logharbor-bench-pg-'));
-  let child: ChildProcess | undefined;
+  let server: ServerProcess | undefined;
   const clients: CloudWatchLogsClient[] = [];
   try {
-    const server = await startServerProcess(await postgres.createDatabase('bench'), dataDir);
-    child = server.child;
+    server = await startServerProcess(dataDir, ['--store', await postgres.createDatabase('bench'), '--log-level', 'error']);
+    const endpoint = server.url;
     const client = () => {
-      const c = new CloudWatchLogsClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
+      const c = new CloudWatchLogsClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 });
       clients.push(c);
       return c;
     };
@@ -173,7 +135,7 @@ export async function benchPostgres(options: PostgresBenchOptions = {}): Promise
     };
   } finally {
     for (const c of clients) c.destroy();
-    if (child) await stopProcess(child);
+    if (server) await server.stop();
     await postgres.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
