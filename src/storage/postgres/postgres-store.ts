@@ -6,6 +6,7 @@
  * - Every read goes to the database, so a write acknowledged by one node is visible on all others.
  * - Background work (retention, reclaiming deleted data) runs on one node at a time (jobs.ts).
  */
+import { AppendListeners } from '../append-listeners.js';
 import { toGroup, toStream, type GroupRow, type StreamRow } from '../rows.js';
 import { randomUUID } from 'node:crypto';
 import { ResourceAlreadyExistsException, ResourceNotFoundException } from '../../core/errors.js';
@@ -209,7 +210,7 @@ export class PostgresLogStore implements LogStore {
   readonly capabilities: StoreCapabilities = { tail: 'notify' };
   /** identifies this process's writes in notifications and job runs */
   readonly nodeId = randomUUID();
-  private readonly listeners = new Set<(batch: AppendedEvents) => void>();
+  private readonly listeners = new AppendListeners();
   private readonly partitions: PartitionManager;
   private readonly scanBatchSize: number;
   private readonly minJobIntervalMs: number;
@@ -539,13 +540,7 @@ export class PostgresLogStore implements LogStore {
   }
 
   private emit(batch: AppendedEvents): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(batch);
-      } catch {
-        // A listener's failure must never fail a write that has already committed.
-      }
-    }
+    this.listeners.emit(batch);
   }
 
   onAppend(listener: (batch: AppendedEvents) => void): () => void {

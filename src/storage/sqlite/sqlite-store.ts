@@ -7,6 +7,7 @@
  * committed to `head_batches` (acknowledged = committed; synchronous=FULL by default, so it survives
  * power loss as well as kill -9) and later sealed into zstd chunks with 4-gram filters.
  */
+import { AppendListeners } from '../append-listeners.js';
 import { toGroup, toStream, type GroupRow, type StreamRow as BaseStreamRow } from '../rows.js';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -100,7 +101,7 @@ function compileOrUndefined(source: string): CompiledFilterPattern | undefined {
 export class SqliteLogStore implements LogStore {
   readonly capabilities: StoreCapabilities = { tail: 'notify' };
   private readonly db: Database.Database;
-  private readonly listeners = new Set<(batch: AppendedEvents) => void>();
+  private readonly listeners = new AppendListeners();
   private readonly scanBatchSize: number;
   private readonly writer: WriterClient;
   private readonly cache: ChunkCache;
@@ -441,18 +442,11 @@ export class SqliteLogStore implements LogStore {
   }
 
   private emit(batch: AppendedEvents): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(batch);
-      } catch {
-        // A listener's failure must never fail a write that has already committed.
-      }
-    }
+    this.listeners.emit(batch);
   }
 
   onAppend(listener: (batch: AppendedEvents) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.listeners.subscribe(listener);
   }
 
   private decodeCached(chunkId: number): EventColumns | undefined {
