@@ -46,7 +46,7 @@ const isCursor = (v: unknown): v is StreamCursor =>
  * send it back, so hand out a plausible one (digits, changing as the stream is written).
  */
 export function sequenceTokenFor(stream: { creationTime: number; lastIngestionTime?: number }): string {
-  return `4963${String(stream.creationTime).padStart(16, '0')}${String(stream.lastIngestionTime ?? 0).padStart(16, '0')}`;
+  return `4963${String(stream.lastIngestionTime ?? stream.creationTime).padStart(16, '0')}`;
 }
 
 export function describeStream(scope: Scope, stream: LogStream): LogStreamDescription {

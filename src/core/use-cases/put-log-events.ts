@@ -79,18 +79,18 @@ export async function putLogEvents(deps: CoreDeps, scope: Scope, input: PutLogEv
     throw new InvalidParameterException('The batch of log events in a single PutLogEvents request cannot span more than 24 hours.');
   }
 
-  const stream = await deps.store.getLogStream(scope, input.logGroupName, input.logStreamName);
-  if (!stream) {
+  // appendEvents itself reports a missing stream; look it up only when nothing is appended.
+  if (accepted.length > 0) await deps.store.appendEvents(scope, input.logGroupName, input.logStreamName, accepted, now);
+  else if (!(await deps.store.getLogStream(scope, input.logGroupName, input.logStreamName))) {
     throw new ResourceNotFoundException('The specified log stream does not exist.');
   }
-  if (accepted.length > 0) await deps.store.appendEvents(scope, input.logGroupName, input.logStreamName, accepted, now);
 
   const rejected: RejectedLogEventsInfo = {};
   if (tooNewStart < events.length) rejected.tooNewLogEventStartIndex = tooNewStart;
   if (tooOldEnd > 0) rejected.tooOldLogEventEndIndex = tooOldEnd;
   if (expiredEnd > tooOldEnd) rejected.expiredLogEventEndIndex = expiredEnd;
   const response: PutLogEventsResponse = {
-    nextSequenceToken: sequenceTokenFor({ creationTime: stream.creationTime, lastIngestionTime: now }),
+    nextSequenceToken: sequenceTokenFor({ creationTime: now, lastIngestionTime: now }),
   };
   if (Object.keys(rejected).length > 0) response.rejectedLogEventsInfo = rejected;
   return response;
