@@ -146,6 +146,11 @@ async function benchSqlite(flags: Flags): Promise<void> {
   try {
     server = await startServerProcess(dataDir);
     const url = server.url;
+    const proc = server;
+    // Each phase's peak server RSS goes into the summary: the figure to look at when the peak is over target.
+    const phaseRss = (phase: string) => {
+      summary[`server.rssMB.${phase}`] = round(proc.phasePeakRss() / 1048576, 1);
+    };
     const admin = makeClient(url);
     const now = Date.now();
     const corpusEvents = flags.events;
@@ -171,6 +176,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
     log('ingest: 10k-event batches, 4 streams, 4 clients');
     const big = await driveRaw(url, prepared);
     prepared.length = 0;
+    phaseRss('ingestMixed');
     ingestRows('ingest 10k batches (mixed)', 'ingestMixed', big, '>= 250,000 events/s');
     record('ingest 10k batches (mixed)', 'one core JSON.parse of same bodies', parseRate, 'events/s', '', 'jsonParseEventsPerSec');
     record('ingest 10k batches (mixed)', 'ingest / JSON.parse ratio', big.eventsPerSec / parseRate, '', 'push towards 1', 'ingestToParseRatio');
@@ -179,6 +185,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
     const viaSdkEvents = Math.min(200_000, Math.max(20_000, Math.floor(corpusEvents / 10)));
     const viaSdk = await drive(url, '/bench/app', corpus.take(viaSdkEvents));
     record('ingest 10k batches via AWS SDK client', 'events/s (client-bound)', viaSdk.eventsPerSec, '', '', 'ingestMixedViaSdk.eventsPerSec');
+    phaseRss('ingestViaSdk');
 
     // 2. The rest of the corpus: generated and sent in slices (generation included: not a throughput figure).
     let loaded = big.events + viaSdk.events;
@@ -189,6 +196,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
       loaded += r.events;
     }
     summary['corpus.events'] = loaded;
+    phaseRss('corpusLoad');
 
     // 3. Long messages (~340 bytes): MB/s.
     const longEvents = Math.min(400_000, Math.max(40_000, Math.floor(corpusEvents / 4)));
@@ -199,6 +207,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
     log('ingest: long messages');
     const long = await driveRaw(url, longBatches);
     longBatches.length = 0;
+    phaseRss('ingestLong');
     ingestRows('ingest 10k batches (long)', 'ingestLong', long, '>= 60 MB/s');
 
     // 4. 100-event batches.
@@ -208,6 +217,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
     const smallBatches = prepare(url, '/bench/small', smallSource.take(smallEvents));
     log('ingest: 100-event batches');
     const small = await driveRaw(url, smallBatches);
+    phaseRss('ingestSmall');
     ingestRows('ingest 100-event batches', 'ingestSmall', small, '>= 100,000 events/s');
 
     // 5. Searches over the corpus. Give the writer a moment to seal what the last batches left in heads.
@@ -244,6 +254,8 @@ async function benchSqlite(flags: Flags): Promise<void> {
       if (f.key === 'fullScan') record(`FilterLogEvents: ${f.name}`, 'events scanned/s', loaded / (ms / 1000), 'events/s', f.target, 'filter.fullScan.eventsPerSec');
     }
 
+    phaseRss('filterLogEvents');
+
     // 6. GetLogEvents on one stream: the newest page, and pages at random times (startFromHead), 100 events each.
     const readTimes: number[] = [];
     const reader = makeClient(url);
@@ -267,6 +279,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
       full.push(performance.now() - t);
     }
     reader.destroy();
+    phaseRss('getLogEvents');
     record('GetLogEvents (100 events)', 'p50', percentile(readTimes, 50), 'ms', '<= 5 ms', 'getLogEvents.p50Ms');
     record('GetLogEvents (100 events)', 'p99', percentile(readTimes, 99), 'ms', '<= 25 ms', 'getLogEvents.p99Ms');
     record('GetLogEvents (full 1 MB page)', 'p50', percentile(full, 50), 'ms', '', 'getLogEvents.fullPageP50Ms');
@@ -287,6 +300,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
     const busy = await driveRaw(url, busyBatches, performance.now() + 15_000);
     searching = false;
     await searcher;
+    phaseRss('ingestDuringScans');
     record('ingest during full scans', `request p99 (${scans} scans ran)`, percentile(busy.latenciesMs, 99), 'ms', '< 100 ms', 'ingestDuringScan.p99Ms');
     summary['ingestDuringScan.eventsPerSec'] = round(busy.eventsPerSec);
     admin.destroy();
@@ -296,6 +310,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
     await optional('live tail', 'live-tail.ts', 'benchLiveTail');
     await optional('agent', 'agent.ts', 'benchAgent');
 
+    phaseRss('otherBenches');
     const peak = server.peakRss();
     await server.stop();
     server = undefined;

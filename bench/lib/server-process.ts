@@ -34,6 +34,8 @@ export interface ServerProcess {
   readonly pid: number;
   /** highest RSS seen by sampling, and the kernel's high-water mark */
   peakRss(): number;
+  /** highest RSS sampled since the previous call (or the start): a phase's peak */
+  phasePeakRss(): number;
   stop(): Promise<void>;
 }
 
@@ -79,14 +81,22 @@ export async function startServerProcess(dataDir: string, extraArgs: readonly st
   }
   const pid = child.pid!;
   let sampled = 0;
+  let phase = 0;
   const sampler = setInterval(() => {
-    sampled = Math.max(sampled, rssOf(pid).rss);
+    const rss = rssOf(pid).rss;
+    sampled = Math.max(sampled, rss);
+    phase = Math.max(phase, rss);
   }, 100);
   sampler.unref();
   return {
     url,
     pid,
     peakRss: () => Math.max(sampled, rssOf(pid).peak),
+    phasePeakRss: () => {
+      const peak = Math.max(phase, rssOf(pid).rss);
+      phase = 0;
+      return peak;
+    },
     async stop() {
       clearInterval(sampler);
       sampled = Math.max(sampled, rssOf(pid).peak);

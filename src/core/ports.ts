@@ -97,11 +97,43 @@ export interface ResourceRecord<T = unknown> {
   readonly value: T;
 }
 
+/**
+ * One committed batch of one stream, as onAppend listeners see it. The summary fields are known
+ * without building `events`, which a store may create only when first read: a listener that just
+ * counts or remembers batches (the live-tail hub with nobody following a group) costs no object
+ * per event.
+ */
 export interface AppendedEvents {
   readonly scope: Scope;
   readonly groupName: string;
   readonly streamName: string;
+  readonly count: number;
+  readonly firstId: number;
+  readonly lastId: number;
+  /** the last event's ingestion time */
+  readonly lastIngestionTime: number;
+  /** UTF-8 bytes of the messages */
+  readonly messageBytes: number;
+  /** the events, in id order */
   readonly events: readonly StoredLogEvent[];
+}
+
+/** A batch whose events are already built, with its summary computed from them. */
+export function appendedEvents(scope: Scope, groupName: string, streamName: string, events: readonly StoredLogEvent[]): AppendedEvents {
+  let messageBytes = 0;
+  for (const event of events) messageBytes += Buffer.byteLength(event.message, 'utf8');
+  const last = events[events.length - 1];
+  return {
+    scope,
+    groupName,
+    streamName,
+    count: events.length,
+    firstId: events[0]?.id ?? 0,
+    lastId: last?.id ?? 0,
+    lastIngestionTime: last?.ingestionTime ?? 0,
+    messageBytes,
+    events,
+  };
 }
 
 export interface LogStore {

@@ -12,7 +12,7 @@
  * Event ids come from the store and increase in commit order (SQLite has one writer), which is
  * what makes "every event with id > X" a resume point.
  */
-import type { AppendedEvents, LogStore } from '../core/ports.js';
+import { appendedEvents, type AppendedEvents, type LogStore } from '../core/ports.js';
 import { groupKey } from './selection.js';
 
 /** Where a follower stands: every event of its groups with id <= id has been handed to it. */
@@ -51,10 +51,9 @@ export interface HubOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+/** A batch's weight against the queues' and the window's bounds, from its summary: reading `events` may build them. */
 function batchChars(batch: AppendedEvents): number {
-  let chars = 0;
-  for (const event of batch.events) chars += event.message.length + 64;
-  return chars;
+  return batch.messageBytes + 64 * batch.count;
 }
 
 class Follower implements Subscription {
@@ -76,7 +75,7 @@ class Follower implements Subscription {
 
   offer(batch: AppendedEvents, chars: number): void {
     this.queue.push(batch);
-    this.queuedEvents += batch.events.length;
+    this.queuedEvents += batch.count;
     this.queuedChars += chars;
     if (this.queuedEvents <= this.options.maxQueuedEvents && this.queuedChars <= this.options.maxQueuedChars) return;
     if (this.options.overflow === 'cut-off') {
@@ -88,9 +87,9 @@ class Follower implements Subscription {
     // Drop whole batches, oldest first, but always keep the newest one.
     while (this.queue.length > 1 && (this.queuedEvents > this.options.maxQueuedEvents || this.queuedChars > this.options.maxQueuedChars)) {
       const old = this.queue.shift()!;
-      this.queuedEvents -= old.events.length;
+      this.queuedEvents -= old.count;
       this.queuedChars -= batchChars(old);
-      this.dropped += old.events.length;
+      this.dropped += old.count;
     }
   }
 
@@ -188,9 +187,9 @@ export class TailHub {
     for (let i = this.recentHead; i < this.recent.length; i++) {
       const entry = this.recent[i]!;
       if (!keys.has(entry.key)) continue;
-      const events = entry.batch.events;
-      if (events[events.length - 1]!.id <= afterId) continue;
-      out.push(events[0]!.id > afterId ? entry.batch : { ...entry.batch, events: events.filter((e) => e.id > afterId) });
+      const batch = entry.batch;
+      if (batch.lastId <= afterId) continue;
+      out.push(batch.firstId > afterId ? batch : appendedEvents(batch.scope, batch.groupName, batch.streamName, batch.events.filter((e) => e.id > afterId)));
     }
     return out;
   }
@@ -236,13 +235,11 @@ export class TailHub {
   }
 
   private onAppend(batch: AppendedEvents): void {
-    const events = batch.events;
-    if (this.closed || events.length === 0) return;
+    if (this.closed || batch.count === 0) return;
     const key = groupKey(batch.scope, batch.groupName);
     const chars = batchChars(batch);
-    const lastEvent = events[events.length - 1]!;
-    if (this.firstSeenId === undefined) this.firstSeenId = events[0]!.id;
-    this.last = { id: lastEvent.id, ingestionTime: lastEvent.ingestionTime };
+    if (this.firstSeenId === undefined) this.firstSeenId = batch.firstId;
+    this.last = { id: batch.lastId, ingestionTime: batch.lastIngestionTime };
     this.remember(batch, key, chars);
     const followers = this.byGroup.get(key);
     if (!followers) return;
@@ -254,16 +251,16 @@ export class TailHub {
 
   private remember(batch: AppendedEvents, key: string, chars: number): void {
     this.recent.push({ batch, key, chars });
-    this.recentEvents += batch.events.length;
+    this.recentEvents += batch.count;
     this.recentChars += chars;
     while (this.recent.length - this.recentHead > 1 && (this.recentEvents > this.recentMaxEvents || this.recentChars > this.recentMaxChars)) {
       const old = this.recent[this.recentHead]!;
       // Empty the slot: an evicted batch must not stay reachable until the next compaction.
       (this.recent as unknown[])[this.recentHead] = undefined;
       this.recentHead++;
-      this.recentEvents -= old.batch.events.length;
+      this.recentEvents -= old.batch.count;
       this.recentChars -= old.chars;
-      this.evictedThroughId = Math.max(this.evictedThroughId, old.batch.events[old.batch.events.length - 1]!.id);
+      this.evictedThroughId = Math.max(this.evictedThroughId, old.batch.lastId);
     }
     if (this.recentHead > 64 && this.recentHead * 2 > this.recent.length) {
       this.recent = this.recent.slice(this.recentHead);

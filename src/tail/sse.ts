@@ -195,7 +195,7 @@ class SseSession {
    */
   private async replayFromStore(resumeFrom: HubPosition, floor: HubPosition | undefined): Promise<void> {
     const limit = this.options.maxReplayEvents ?? 100_000;
-    const collected: { event: StoredLogEvent; batch: Omit<AppendedEvents, 'events'> }[] = [];
+    const collected: { event: StoredLogEvent; batch: Pick<AppendedEvents, 'scope' | 'groupName' | 'streamName'> }[] = [];
     const names = this.selection.request.logStreamNames;
     const prefixes = this.selection.request.logStreamNamePrefixes;
     let tooMany = false;
@@ -240,7 +240,7 @@ class SseSession {
     this.checkpoint(true);
   }
 
-  private writeEvent(batch: Omit<AppendedEvents, 'events'>, event: StoredLogEvent): void {
+  private writeEvent(batch: Pick<AppendedEvents, 'scope' | 'groupName' | 'streamName'>, event: StoredLogEvent): void {
     const group = this.selection.groupByKey(groupKey(batch.scope, batch.groupName));
     const data = JSON.stringify({
       logGroupIdentifier: group?.identifier ?? batch.groupName,

@@ -243,5 +243,25 @@ export function runLogStoreSuite(backend: string, makeStore: () => Promise<Store
       expect(seen[0]!.events.map((e) => e.message)).toEqual(['a', 'b']);
       expect(seen[0]!.events[0]!.id).toBeLessThan(seen[0]!.events[1]!.id);
     });
+
+    it("summarises each batch exactly as its events add up, multi-byte messages included", async () => {
+      await store.createLogGroup(A, newGroup('g'));
+      await store.createLogStream(A, 'g', 's', 1);
+      const seen: AppendedEvents[] = [];
+      const off = store.onAppend((batch) => seen.push(batch));
+      const messages = ['plain', 'été ☃', '🎉 party', 'x'.repeat(300)];
+      await store.appendEvents(A, 'g', 's', messages.map((message, i) => ({ timestamp: 10 + i, message })), 7);
+      for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      off();
+      const batch = seen[0]!;
+      expect(batch.count).toBe(4);
+      expect(batch.messageBytes).toBe(messages.reduce((n, m) => n + Buffer.byteLength(m), 0));
+      expect(batch.events.map((e) => e.message)).toEqual(messages);
+      expect(batch.events.map((e) => e.timestamp)).toEqual([10, 11, 12, 13]);
+      expect(batch.firstId).toBe(batch.events[0]!.id);
+      expect(batch.lastId).toBe(batch.events[3]!.id);
+      expect(batch.lastIngestionTime).toBe(7);
+      expect(batch.events.every((e) => e.ingestionTime === 7 && e.streamName === 's')).toBe(true);
+    });
   });
 }

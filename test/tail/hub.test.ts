@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AppendedEvents, LogStore } from '../../src/core/ports.js';
+import { appendedEvents, type AppendedEvents, type LogStore } from '../../src/core/ports.js';
 import { TailHub, type FollowOptions } from '../../src/tail/hub.js';
 import { groupKey } from '../../src/tail/selection.js';
 import { decodeMessages, encodeEvent, encodeException } from '../../src/tail/event-stream.js';
@@ -14,7 +14,7 @@ function fakeStore() {
   return {
     store: { onAppend: (l: (b: AppendedEvents) => void) => (listeners.add(l), () => listeners.delete(l)) } as unknown as LogStore,
     append(group: string, messages: string[], stream = 's'): AppendedEvents {
-      const batch = { scope, groupName: group, streamName: stream, events: messages.map((message) => ({ id: nextId++, streamName: stream, timestamp: 1, ingestionTime: 2, message })) };
+      const batch = appendedEvents(scope, group, stream, messages.map((message) => ({ id: nextId++, streamName: stream, timestamp: 1, ingestionTime: 2, message })));
       for (const l of listeners) l(batch);
       return batch;
     },
@@ -112,6 +112,36 @@ describe('TailHub', () => {
     expect(ok.got.messages).toEqual(['1']);
     expect(errors).toHaveLength(1);
     expect(hub.followerCount).toBe(1);
+  });
+
+  it('never builds the events of a batch that no follower of its group wants', () => {
+    const listeners = new Set<(b: AppendedEvents) => void>();
+    const hub = new TailHub({ onAppend: (l: (b: AppendedEvents) => void) => (listeners.add(l), () => listeners.delete(l)) } as unknown as LogStore, {
+      recentMaxEvents: 5,
+    });
+    hub.follow({ ...collector({ groupKeys: [groupKey(scope, 'other')] }).options });
+    let built = 0;
+    for (let i = 0; i < 10; i++) {
+      const batch: AppendedEvents = {
+        scope,
+        groupName: 'g',
+        streamName: 's',
+        count: 2,
+        firstId: 2 * i + 1,
+        lastId: 2 * i + 2,
+        lastIngestionTime: 5,
+        messageBytes: 10,
+        get events() {
+          built++;
+          return [];
+        },
+      };
+      for (const l of listeners) l(batch);
+    }
+    expect(built).toBe(0);
+    expect(hub.position).toEqual({ id: 20, ingestionTime: 5 });
+    expect(hub.firstId).toBe(1);
+    hub.close();
   });
 
   it('answers resumption from its recent window only when the window reaches back far enough', () => {

@@ -5,7 +5,7 @@
  * reconnects, the node catches up from the event_batches table, so no committed batch is missed.
  */
 import pg from 'pg';
-import type { AppendedEvents } from '../../core/ports.js';
+import { appendedEvents, type AppendedEvents } from '../../core/ports.js';
 import type { StoredLogEvent } from '../../core/types.js';
 import { DecodedChunk } from './chunk-codec.js';
 import { BATCH_ID_SPAN } from './ids.js';
@@ -144,7 +144,7 @@ export class AppendNotifier {
       return;
     }
     if (events.length === 0) return;
-    this.emit({ scope: { accountId: notice.a, region: notice.r }, groupName: notice.g, streamName: notice.s, events });
+    this.emit(appendedEvents({ accountId: notice.a, region: notice.r }, notice.g, notice.s, events));
   }
 
   private async fetch(notice: BatchNotice): Promise<StoredLogEvent[]> {

@@ -10,6 +10,7 @@ import { AppendListeners } from '../append-listeners.js';
 import { toGroup, toStream, type GroupRow, type StreamRow } from '../rows.js';
 import { randomUUID } from 'node:crypto';
 import { ResourceAlreadyExistsException, ResourceNotFoundException } from '../../core/errors.js';
+import { appendedEvents } from '../../core/ports.js';
 import type {
   AppendedEvents,
   AppendResult,
@@ -508,7 +509,7 @@ export class PostgresLogStore implements LogStore {
           ingestionTime,
           message: event.message,
         }));
-        this.emit({ scope, groupName, streamName, events: stored });
+        this.emit(appendedEvents(scope, groupName, streamName, stored));
       }
     }
     return { firstId: appended[0]!.firstId };

@@ -12,6 +12,7 @@ import { toGroup, toStream, type GroupRow, type StreamRow as BaseStreamRow } fro
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { HeadBatchEvents } from './head-batch-events.js';
 import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, type EventColumns } from './codec.js';
 import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
 import type { WriterOptions } from './event-writer.js';
@@ -433,11 +434,7 @@ export class SqliteLogStore implements LogStore {
       type: 'append',
       item: { groupId: group.id, streamId: stream.id, firstId, count: n, minTs, maxTs, ingestionTime, rawBytes: bytes, data },
     });
-    if (this.listeners.size > 0) {
-      const stored: StoredLogEvent[] = new Array<StoredLogEvent>(n);
-      for (let i = 0; i < n; i++) stored[i] = { id: firstId + i, streamName, timestamp: timestamps[i]!, ingestionTime, message: messages[i]! };
-      this.emit({ scope, groupName, streamName, events: stored });
-    }
+    if (this.listeners.size > 0) this.emit(new HeadBatchEvents(scope, groupName, streamName, firstId, n, ingestionTime, bytes, data));
     return { firstId };
   }
 

@@ -80,9 +80,10 @@ export class ThreadWriterClient implements WriterClient {
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       worker.ref();
-      // Hand over the batch's memory when it owns its buffer outright (never a slice of Buffer's pool).
+      // Hand over the batch's memory when it owns its buffer outright (never a slice of Buffer's
+      // pool); a head batch in shared memory (encodeHeadBatch) is shared as it is.
       const data = request.type === 'append' ? request.item.data : undefined;
-      const transfer = data && data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? [data.buffer as ArrayBuffer] : [];
+      const transfer = data && data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? [data.buffer] : [];
       worker.postMessage({ seq, request }, transfer);
     });
   }
