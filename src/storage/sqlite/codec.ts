@@ -54,9 +54,7 @@ export function encodeHeadBatch(timestamps: ArrayLike<number>, messages: readonl
   const n = messages.length;
   const { text, offsets, ascii } = encodeMessages(messages);
   const head = 8 + 8 * n + 4 * (n + 1);
-  // Shared memory: the writer thread commits these bytes while onAppend listeners (the live-tail
-  // hub's window) keep reading them, with no copy and nothing to transfer.
-  const data = Buffer.from(new SharedArrayBuffer(head + text.length));
+  const data = Buffer.allocUnsafe(head + text.length);
   data.writeUInt32LE(n, 0);
   data.writeUInt32LE(ascii ? HEAD_ASCII : 0, 4);
   let p = 8;

@@ -80,11 +80,10 @@ export class ThreadWriterClient implements WriterClient {
     return new Promise((resolve, reject) => {
       this.pending.set(seq, { resolve, reject });
       worker.ref();
-      // Hand over the batch's memory when it owns its buffer outright (never a slice of Buffer's
-      // pool); a head batch in shared memory (encodeHeadBatch) is shared as it is.
-      const data = request.type === 'append' ? request.item.data : undefined;
-      const transfer = data && data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.buffer.byteLength === data.byteLength ? [data.buffer] : [];
-      worker.postMessage({ seq, request }, transfer);
+      // An append's bytes are copied, not transferred: onAppend listeners (the live-tail hub's
+      // window) read them after the commit. Shared memory was tried: the writer's small heap
+      // rarely collects, so it held every batch's SharedArrayBuffer (server RSS 490 MB).
+      worker.postMessage({ seq, request });
     });
   }
 
