@@ -2,6 +2,7 @@
  * The CloudWatch Logs JSON 1.1 server: `POST /` with `X-Amz-Target: Logs_20140328.<Operation>`.
  * Dispatch is a map from operation name to handler; every response carries x-amzn-RequestId and Date.
  */
+import { isAscii } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -37,7 +38,16 @@ export interface ApiServerOptions {
   readonly maxBodyBytes?: number;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Request bodies of known length are assembled in reused buffers and decoded straight to a string:
+ * a fresh megabyte per PutLogEvents call cost page faults and garbage that the collector had to
+ * catch up with (about 0.1 s of main-thread time and tens of MB of RSS per million events).
+ */
+const POOLED_BODY_BYTES = 2 * 1024 * 1024;
+const MAX_POOLED_BODIES = 4;
+const freeBodies: Buffer[] = [];
+
+function readBodyText(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
@@ -45,27 +55,45 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       req.resume();
       return;
     }
+    const known = req.headers['content-length'] !== undefined && Number.isInteger(declared) && declared >= 0;
+    const pooled = known && declared <= POOLED_BODY_BYTES;
+    let target: Buffer | undefined = pooled ? (freeBodies.pop() ?? Buffer.allocUnsafeSlow(POOLED_BODY_BYTES)) : undefined;
+    const release = () => {
+      if (pooled && target && freeBodies.length < MAX_POOLED_BODIES) freeBodies.push(target);
+      target = undefined;
+    };
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > limit || (pooled && size + chunk.length > declared)) {
+        release();
         reject(new RequestEntityTooLargeException(`Request body exceeds the limit of ${limit} bytes.`));
         req.destroy();
         return;
       }
-      chunks.push(chunk);
+      if (target) chunk.copy(target, size);
+      else chunks.push(chunk);
+      size += chunk.length;
     });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on('error', reject);
+    req.on('end', () => {
+      const body = target ? target.subarray(0, size) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      // ASCII bodies (almost all: JSON escapes anything else unless the client sends raw UTF-8) copy into a one-byte string.
+      const text = body.toString(isAscii(body) ? 'latin1' : 'utf8');
+      release();
+      resolve(text);
+    });
+    req.on('error', (err) => {
+      release();
+      reject(err);
+    });
   });
 }
 
-function parseJsonBody(body: Buffer): Record<string, unknown> {
+function parseJsonBody(body: string): Record<string, unknown> {
   if (body.length === 0) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(body);
   } catch {
     throw new SerializationException('Unable to parse the request body as JSON.');
   }
@@ -121,7 +149,7 @@ export class ApiServer {
       const accountId = this.options.resolveAccount(credential?.accessKeyId);
       const target = req.headers['x-amz-target'];
       if (typeof target !== 'string') {
-        const body = req.method === 'POST' ? (await readBody(req, this.maxBodyBytes)).toString('utf8') : '';
+        const body = req.method === 'POST' ? await readBodyText(req, this.maxBodyBytes) : '';
         if (isStsRequest(req.headers['content-type'], body, url.searchParams)) {
           handleSts(res, body, url.searchParams, requestId, accountId, credential?.accessKeyId);
           return;
@@ -139,7 +167,7 @@ export class ApiServer {
       if (!operation && !streaming) {
         throw new UnknownOperationException(`Operation ${operationName} is not supported by this server.`);
       }
-      const input = parseJsonBody(await readBody(req, this.maxBodyBytes));
+      const input = parseJsonBody(await readBodyText(req, this.maxBodyBytes));
       validateInput(operationName, input);
       const scope: Scope = { accountId, region: credential?.region ?? this.options.defaultRegion };
       const ctx: RequestContext = {

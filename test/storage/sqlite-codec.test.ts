@@ -25,6 +25,21 @@ describe('chunk codec', () => {
     expect([...decoded.ingestionTimes]).toEqual(events.map((e) => e.ingestionTime));
   });
 
+  it('head batches keep every message apart, lone surrogates at their edges included (property)', () => {
+    // A lone high surrogate ending one message and a low one starting the next must not pair up.
+    expect(messages(decodeHeadBatch(encodeHeadBatch([1, 2], ['a\ud83d', '\ude00b']).data, 0, 0))).toEqual(['a\ufffd', '\ufffdb']);
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: fc.oneof(fc.constantFrom('\ud83d', '\ude00', 'é', '€'), fc.string({ unit: 'binary', maxLength: 1 })), maxLength: 8 }), { maxLength: 30 }), (texts) => {
+        const { data, bytes } = encodeHeadBatch(texts.map((_, i) => i), texts);
+        const decoded = decodeHeadBatch(data, 7, 9);
+        const expected = texts.map((t) => Buffer.from(t, 'utf8').toString('utf8'));
+        expect(messages(decoded)).toEqual(expected);
+        expect(bytes).toBe(texts.reduce((n, t) => n + Buffer.byteLength(t, 'utf8'), 0));
+        expect(decoded.ascii).toBe(texts.every((t) => /^[\x00-\x7f]*$/.test(t)));
+      }),
+    );
+  });
+
   it('merges head batches into (timestamp, id) order', () => {
     const a = decodeHeadBatch(encodeHeadBatch([1, 5, 9], ['a1', 'a5', 'a9']).data, 10, 100);
     const b = decodeHeadBatch(encodeHeadBatch([5, 6], ['b5', 'b6']).data, 20, 200);
