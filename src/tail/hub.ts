@@ -7,7 +7,9 @@
  * (SSE), as its owner chose.
  *
  * The hub also keeps a bounded window of recent batches so an SSE client that reconnects with
- * Last-Event-ID resumes from memory, in the same tick as it subscribes (no gap, no repeat).
+ * Last-Event-ID resumes from memory, in the same tick as it subscribes (no gap, no repeat). Only
+ * groups followed now or lately are kept: a server nobody tails holds no batch (a resume the
+ * window cannot answer reads the store).
  *
  * Event ids come from the store and increase in commit order (SQLite has one writer), which is
  * what makes "every event with id > X" a resume point.
@@ -48,6 +50,8 @@ export interface HubOptions {
   /** recent-batch window kept for resumption, in events and in message characters */
   readonly recentMaxEvents?: number;
   readonly recentMaxChars?: number;
+  /** a group's batches are kept in the window while it has followers and this long after its last one left */
+  readonly rememberAfterFollowMs?: number;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -132,6 +136,12 @@ export class TailHub {
   private recentChars = 0;
   private readonly recentMaxEvents: number;
   private readonly recentMaxChars: number;
+  private readonly rememberAfterFollowMs: number;
+  /**
+   * Groups whose batches go into the window: every event of the group with id > sinceId is there
+   * (until evicted); `until` is when the group stops being remembered (Infinity while followed).
+   */
+  private readonly remembered = new Map<string, { sinceId: number; until: number }>();
   /** the first id this hub saw: events before it were committed before the hub existed */
   private firstSeenId: number | undefined;
   /** every event with id <= this has left the recent window */
@@ -146,6 +156,7 @@ export class TailHub {
     // Small enough for the server's memory budget; a resume from further back reads the store.
     this.recentMaxEvents = options.recentMaxEvents ?? 50_000;
     this.recentMaxChars = options.recentMaxChars ?? 16 * 1024 * 1024;
+    this.rememberAfterFollowMs = options.rememberAfterFollowMs ?? 5 * 60_000;
     this.unsubscribe = store.onAppend((batch) => this.onAppend(batch));
   }
 
@@ -171,6 +182,9 @@ export class TailHub {
       let set = this.byGroup.get(key);
       if (!set) this.byGroup.set(key, (set = new Set()));
       set.add(follower);
+      const memory = this.remembered.get(key);
+      if (memory) memory.until = Number.POSITIVE_INFINITY;
+      else this.remembered.set(key, { sinceId: this.last?.id ?? Number.NEGATIVE_INFINITY, until: Number.POSITIVE_INFINITY });
     }
     return follower;
   }
@@ -182,6 +196,10 @@ export class TailHub {
    */
   recentAfter(afterId: number, groupKeys: readonly string[]): AppendedEvents[] | undefined {
     if (this.firstSeenId === undefined || afterId < this.firstSeenId - 1 || afterId < this.evictedThroughId) return undefined;
+    for (const key of groupKeys) {
+      const memory = this.remembered.get(key);
+      if (!memory || afterId < memory.sinceId) return undefined;
+    }
     const keys = new Set(groupKeys);
     const out: AppendedEvents[] = [];
     for (let i = this.recentHead; i < this.recent.length; i++) {
@@ -219,7 +237,10 @@ export class TailHub {
       const set = this.byGroup.get(key);
       if (!set) continue;
       set.delete(follower);
-      if (set.size === 0) this.byGroup.delete(key);
+      if (set.size > 0) continue;
+      this.byGroup.delete(key);
+      const memory = this.remembered.get(key);
+      if (memory) memory.until = Date.now() + this.rememberAfterFollowMs;
     }
   }
 
@@ -240,7 +261,9 @@ export class TailHub {
     const chars = batchChars(batch);
     if (this.firstSeenId === undefined) this.firstSeenId = batch.firstId;
     this.last = { id: batch.lastId, ingestionTime: batch.lastIngestionTime };
-    this.remember(batch, key, chars);
+    const memory = this.remembered.get(key);
+    if (memory && memory.until !== Number.POSITIVE_INFINITY && memory.until < Date.now()) this.remembered.delete(key);
+    else if (memory) this.remember(batch, key, chars);
     const followers = this.byGroup.get(key);
     if (!followers) return;
     for (const follower of followers) {

@@ -144,10 +144,35 @@ describe('TailHub', () => {
     hub.close();
   });
 
+  it('keeps batches only of groups followed now or lately', async () => {
+    const f = fakeStore();
+    const hub = new TailHub(f.store, { rememberAfterFollowMs: 50 });
+    const a = [groupKey(scope, 'a')];
+    const b = [groupKey(scope, 'b')];
+    f.append('a', ['a1']); // id 1, before anyone followed a
+    const follower = hub.follow(collector({ groupKeys: a }).options);
+    f.append('a', ['a2']); // id 2
+    f.append('b', ['b3']); // id 3: b never followed
+    const held = () => (hub as unknown as { recent: Array<{ batch: AppendedEvents } | undefined> }).recent.filter((e) => e !== undefined).map((e) => e!.batch.groupName);
+    expect(held()).toEqual(['a']);
+    expect(hub.recentAfter(1, a)?.flatMap((x) => x.events.map((e) => e.message))).toEqual(['a2']);
+    expect(hub.recentAfter(0, a)).toBeUndefined(); // id 1 came before a was remembered: the store answers
+    expect(hub.recentAfter(2, b)).toBeUndefined();
+    follower.close();
+    f.append('a', ['a4']); // within the grace period after the last follower left: still kept
+    expect(hub.recentAfter(1, a)?.flatMap((x) => x.events.map((e) => e.message))).toEqual(['a2', 'a4']);
+    await new Promise((r) => setTimeout(r, 80));
+    f.append('a', ['a5']); // grace period over: forgotten
+    expect(hub.recentAfter(1, a)).toBeUndefined();
+    expect(held()).toEqual(['a', 'a']);
+    hub.close();
+  });
+
   it('answers resumption from its recent window only when the window reaches back far enough', () => {
     const f = fakeStore();
     const hub = new TailHub(f.store, { recentMaxEvents: 4 });
     const keys = [groupKey(scope, 'a')];
+    hub.follow(collector({ groupKeys: keys }).options).close(); // followed lately: remembered
     expect(hub.recentAfter(0, keys)).toBeUndefined(); // nothing seen yet: the store must answer
     f.append('a', ['1', '2']); // ids 1, 2
     f.append('b', ['3']); // id 3
@@ -210,6 +235,7 @@ describe('sampleInOrder', () => {
   it('keeps no evicted batch reachable from the recent window', () => {
     const f = fakeStore();
     const hub = new TailHub(f.store, { recentMaxEvents: 10 });
+    hub.follow(collector({ groupKeys: [groupKey(scope, 'a')] }).options);
     const batches = Array.from({ length: 500 }, (_, i) => f.append('a', [`m${i}`]));
     // The window holds the newest batches only; every older one is unreachable through the hub.
     const reachable = (hub as unknown as { recent: unknown[] }).recent.filter((entry) => entry !== undefined);

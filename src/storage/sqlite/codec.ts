@@ -40,7 +40,11 @@ const HEAD_ASCII = 1;
  * (an intermediate UTF-8 buffer cost a second megabyte per 10,000-event request for V8 to collect).
  * ASCII batches (the common case: one native length check) take their offsets from string lengths.
  */
-export function encodeHeadBatch(timestamps: ArrayLike<number>, messages: readonly string[]): { data: Buffer; bytes: number } {
+export function encodeHeadBatch(
+  timestamps: ArrayLike<number>,
+  messages: readonly string[],
+  allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+): { data: Buffer; bytes: number } {
   const n = messages.length;
   const joined = messages.join('');
   const ascii = Buffer.byteLength(joined, 'utf8') === joined.length;
@@ -52,7 +56,7 @@ export function encodeHeadBatch(timestamps: ArrayLike<number>, messages: readonl
     for (let i = 0; i < n; i++) bytes += Buffer.byteLength(messages[i]!, 'utf8');
   }
   const head = 8 + 8 * n + 4 * (n + 1);
-  const data = Buffer.allocUnsafe(head + bytes);
+  const data = allocate(head + bytes);
   data.writeUInt32LE(n, 0);
   data.writeUInt32LE(ascii ? HEAD_ASCII : 0, 4);
   let p = 8;

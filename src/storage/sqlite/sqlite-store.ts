@@ -12,6 +12,7 @@ import { toGroup, toStream, type GroupRow, type StreamRow as BaseStreamRow } fro
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { BufferPool } from './buffer-pool.js';
 import { HeadBatchEvents } from './head-batch-events.js';
 import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, type EventColumns } from './codec.js';
 import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
@@ -109,6 +110,8 @@ export class SqliteLogStore implements LogStore {
   private readonly scanner: ScanThreadClient | undefined;
   private nextEventId: number;
   private readonly stmts;
+  /** head batches' memory, handed to the writer and back */
+  private readonly buffers = new BufferPool();
 
   constructor(options: SqliteStoreOptions) {
     const memory = options.path === ':memory:';
@@ -139,9 +142,9 @@ export class SqliteLogStore implements LogStore {
     this.scanner?.warm();
     if (memory) {
       // One connection per ':memory:' handle: the writer must share ours.
-      this.writer = new InlineWriterClient({ ...writerOptions, path: options.path }, this.db);
+      this.writer = new InlineWriterClient({ ...writerOptions, path: options.path }, this.db, this.buffers);
     } else {
-      this.writer = options.writerThread === false ? new InlineWriterClient(writerOptions) : new ThreadWriterClient(writerOptions);
+      this.writer = options.writerThread === false ? new InlineWriterClient(writerOptions, undefined, this.buffers) : new ThreadWriterClient(writerOptions, this.buffers);
     }
     const db = this.db;
     this.stmts = {
@@ -429,12 +432,12 @@ export class SqliteLogStore implements LogStore {
       if (event.timestamp < minTs) minTs = event.timestamp;
       if (event.timestamp > maxTs) maxTs = event.timestamp;
     }
-    const { data, bytes } = encodeHeadBatch(timestamps, messages);
+    const { data, bytes } = encodeHeadBatch(timestamps, messages, (size) => this.buffers.take(size));
     await this.writer.request({
       type: 'append',
       item: { groupId: group.id, streamId: stream.id, firstId, count: n, minTs, maxTs, ingestionTime, rawBytes: bytes, data },
     });
-    if (this.listeners.size > 0) this.emit(new HeadBatchEvents(scope, groupName, streamName, firstId, n, ingestionTime, bytes, data));
+    if (this.listeners.size > 0) this.emit(new HeadBatchEvents(scope, groupName, streamName, firstId, ingestionTime, bytes, events));
     return { firstId };
   }
 

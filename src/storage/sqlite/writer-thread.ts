@@ -5,6 +5,8 @@ import { EventWriter, type WriterOptions, type WriterRequest } from './event-wri
 interface Envelope {
   readonly seq: number;
   readonly request: WriterRequest | { readonly type: 'close' };
+  /** the append's buffer was transferred: send it back with the reply for reuse */
+  readonly handBack?: boolean;
 }
 
 const port = parentPort;
@@ -19,9 +21,11 @@ port.on('message', (message: Envelope) => {
     port.close();
     return;
   }
+  const buffer = message.handBack && request.type === 'append' ? (request.item.data.buffer as ArrayBuffer) : undefined;
+  const transfer = buffer ? [buffer] : [];
   writer.handle(request).then(
-    (value) => port.postMessage({ seq, ok: true, value }),
-    (err: unknown) => port.postMessage({ seq, ok: false, error: err instanceof Error ? err.message : String(err) }),
+    (value) => port.postMessage({ seq, ok: true, value, buffer }, transfer),
+    (err: unknown) => port.postMessage({ seq, ok: false, error: err instanceof Error ? err.message : String(err), buffer }, transfer),
   );
 });
 port.postMessage({ seq: 0, ok: true, value: 0 });
