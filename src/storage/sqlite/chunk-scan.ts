@@ -3,7 +3,7 @@
  * store applies the filter pattern itself) the pattern over the candidates. Free of SQLite and of
  * threads, so the scan thread and the in-process path run the same code.
  */
-import { chunkText, decodeChunkColumns, decompressChunk, messageAt, type EventColumns } from './codec.js';
+import { chunkMayContain, decodeChunkColumns, decompressChunk, messageAt, type EventColumns } from './codec.js';
 import { mayContain } from './ngram-filter.js';
 import type { CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 
@@ -62,7 +62,7 @@ export function selectEvents(columns: EventColumns, terms: readonly Buffer[], pa
 
 /**
  * Searches one stored chunk. Undefined when its filter or its text rules it out; columns are
- * decoded only for chunks whose text holds the longest term. `inflate` may reuse its buffer (the
+ * decoded only for chunks whose text holds the longest term (chunkMayContain). `inflate` may reuse its buffer (the
  * result is then valid until its next call).
  */
 export function scanChunk(
@@ -74,10 +74,7 @@ export function scanChunk(
 ): { columns: EventColumns; selected: number[] } | undefined {
   if (filter && terms.length > 0 && !terms.every((t) => mayContain(filter, t))) return undefined;
   const raw = inflate(data);
-  if (terms.length > 0) {
-    const longest = terms.reduce((a, b) => (b.length > a.length ? b : a));
-    if (chunkText(raw).indexOf(longest) === -1) return undefined;
-  }
+  if (!chunkMayContain(raw, terms)) return undefined;
   const columns = decodeChunkColumns(raw);
   const selected = selectEvents(columns, terms, pattern);
   return selected ? { columns, selected } : undefined;

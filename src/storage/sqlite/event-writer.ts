@@ -265,7 +265,7 @@ export class EventWriter {
       .get(this.options.compactLevel);
     if (!row) return false;
     const columns = this.inflater.decode(row.data);
-    const chunk = encodeChunk(columns, this.options.compactLevel);
+    const chunk = encodeChunk(columns, this.options.compactLevel, 'folded');
     this.db.prepare('UPDATE chunks SET data = ?, level = ? WHERE id = ?').run(chunk.data, this.options.compactLevel, row.id);
     return true;
   }
@@ -330,7 +330,7 @@ export class EventWriter {
     for (const c of straddling) {
       const columns = decodeChunk(c.data);
       const kept = selectColumns(columns, (i) => columns.timestamps[i]! >= cutoff);
-      const chunk = encodeChunk(kept, c.level);
+      const chunk = encodeChunk(kept, c.level, c.level >= this.options.compactLevel ? 'folded' : 'plain');
       dropChunk.run(c.id);
       dropFilter.run(c.id);
       this.insertChunk(groupId, c.stream_id, chunk, c.level, buildNgramFilter(kept.text, kept.offsets, kept.count));

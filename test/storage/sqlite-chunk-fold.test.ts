@@ -1,0 +1,229 @@
+/**
+ * Version 2 chunks (folded timestamps, grouped messages) round-trip every message byte-exactly,
+ * searches over their folded text never miss a term that is there, version 1 chunks written before
+ * still decode, and idle compaction writes version 2.
+ */
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decompress } from 'zstd-napi';
+import { ChunkInflater, chunkMayContain, decodeChunk, encodeChunk, encodeMessages, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
+import { mayStraddleFold } from '../../src/storage/sqlite/timestamp-fold.js';
+import { SqliteLogStore } from '../../src/storage/sqlite/sqlite-store.js';
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Every rendering the codec folds, made with Date (not the codec's own arithmetic). */
+function renderings(ts: number): string[] {
+  const d = new Date(ts);
+  const iso = d.toISOString();
+  const hms = iso.slice(11, 19);
+  const day = String(d.getUTCDate());
+  return [
+    iso,
+    `${day.padStart(2, '0')}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${hms} +0000`,
+    `${MONTHS[d.getUTCMonth()]} ${day.padStart(2, ' ')} ${hms}`,
+    `${iso.slice(0, 19)}Z`,
+    `${iso.slice(0, 10)} ${hms},${iso.slice(20, 23)}`,
+    `${iso.slice(0, 10)} ${hms}.${iso.slice(20, 23)}`,
+    String(ts),
+  ];
+}
+
+/** Sorted events whose messages mix their own timestamp's renderings, others', and arbitrary text. */
+const eventsArb = fc
+  .array(
+    fc.record({
+      timestamp: fc.oneof(fc.integer({ min: 0, max: 253_402_300_799_999 }), fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }), fc.constant(-5), fc.constant(2 ** 52)),
+      parts: fc.array(
+        fc.oneof(
+          fc.string({ unit: 'grapheme', maxLength: 12 }),
+          fc.nat({ max: 6 }).map((k) => ({ own: k })),
+          fc.constantFrom('\u00fe', '\ufffd', ':', '12:00:14', '2024:', '0000000000000'),
+        ),
+        { maxLength: 6 },
+      ),
+    }),
+    { maxLength: 40 },
+  )
+  .map((raw) => {
+    const sorted = [...raw].sort((a, b) => a.timestamp - b.timestamp);
+    return sorted.map((e, i) => ({
+      id: 1000 + i,
+      timestamp: e.timestamp,
+      message: e.parts.map((p) => (typeof p === 'string' ? p : (renderings(Math.max(0, e.timestamp))[p.own] ?? ''))).join(''),
+    }));
+  });
+
+function columnsOf(events: ReadonlyArray<{ id: number; timestamp: number; message: string }>): EventColumns {
+  const { text, offsets, ascii } = encodeMessages(events.map((e) => e.message));
+  return {
+    count: events.length,
+    ids: Float64Array.from(events, (e) => e.id),
+    timestamps: Float64Array.from(events, (e) => e.timestamp),
+    ingestionTimes: Float64Array.from(events, (e) => e.timestamp + 7),
+    offsets,
+    text,
+    ascii,
+  };
+}
+
+function expectSame(got: EventColumns, want: EventColumns): void {
+  expect(got.count).toBe(want.count);
+  expect(Array.from(got.ids)).toEqual(Array.from(want.ids));
+  expect(Array.from(got.timestamps)).toEqual(Array.from(want.timestamps));
+  expect(Array.from(got.ingestionTimes)).toEqual(Array.from(want.ingestionTimes));
+  expect(Array.from(got.offsets)).toEqual(Array.from(want.offsets, (o) => o - want.offsets[0]!));
+  expect(got.text.equals(want.text.subarray(want.offsets[0], want.offsets[want.count]))).toBe(true);
+}
+
+describe('folded chunks (version 2)', () => {
+  it('round-trip messages holding their own timestamps in every format (property)', () => {
+    fc.assert(
+      fc.property(eventsArb, (events) => {
+        const columns = columnsOf(events);
+        const decoded = decodeChunk(encodeChunk(columns, 3, 'folded').data);
+        expectSame(decoded, columns);
+        expect(Array.from({ length: decoded.count }, (_, i) => messageAt(decoded, i))).toEqual(events.map((e) => e.message));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('round-trip arbitrary bytes, including every byte folding escapes (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 30 }), fc.integer({ min: 0, max: 2 ** 45 }), (messages, t0) => {
+        const text = Buffer.concat(messages);
+        const offsets = new Uint32Array(messages.length + 1);
+        messages.forEach((m, i) => (offsets[i + 1] = offsets[i]! + m.length));
+        const n = messages.length;
+        const columns: EventColumns = {
+          count: n,
+          ids: Float64Array.from({ length: n }, (_, i) => i),
+          timestamps: Float64Array.from({ length: n }, (_, i) => t0 + i),
+          ingestionTimes: new Float64Array(n),
+          offsets,
+          text,
+          ascii: false,
+        };
+        expectSame(decodeChunk(encodeChunk(columns, 1, 'folded').data), columns);
+      }),
+      { numRuns: 300 },
+    );
+    const all = Buffer.from(Array.from({ length: 256 }, (_, b) => b));
+    const columns: EventColumns = { count: 1, ids: Float64Array.of(1), timestamps: Float64Array.of(0), ingestionTimes: Float64Array.of(0), offsets: Uint32Array.of(0, 256), text: all, ascii: false };
+    expectSame(decodeChunk(encodeChunk(columns, 1, 'folded').data), columns);
+  });
+
+  it('never let a search skip a chunk that holds the term (property)', () => {
+    fc.assert(
+      fc.property(eventsArb, fc.nat(), fc.nat(), fc.nat(), (events, pick, from, len) => {
+        const withText = events.filter((e) => e.message.length > 0);
+        if (withText.length === 0) return;
+        const bytes = Buffer.from(withText[pick % withText.length]!.message, 'utf8');
+        const start = from % bytes.length;
+        const term = bytes.subarray(start, start + 1 + (len % (bytes.length - start)));
+        const raw = decompress(encodeChunk(columnsOf(events), 1, 'folded').data);
+        expect(chunkMayContain(raw, [term])).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('searches folded text for terms that cannot straddle a timestamp, and cannot tell for the others', () => {
+    const ts = Date.UTC(2024, 5, 10, 12, 0, 14, 123);
+    const columns = columnsOf([{ id: 1, timestamp: ts, message: `{"ts":"${new Date(ts).toISOString()}","msg":"Killed process 4242 (java)"}` }]);
+    const raw = decompress(encodeChunk(columns, 3, 'folded').data);
+    expect(raw.includes('2024-06-10')).toBe(false); // folded away
+    for (const term of ['Killed process 4242 (java)', 'ChecksumMismatchError', '"msg"']) expect(mayStraddleFold(Buffer.from(term))).toBe(false);
+    for (const term of ['2024-06-10', '12:00', 'ts":"2', '4Z"', '1718020814123', 'Jun 10']) expect(mayStraddleFold(Buffer.from(term))).toBe(true);
+    expect(chunkMayContain(raw, [Buffer.from('Killed process 4243 (java)')])).toBe(false);
+    expect(chunkMayContain(raw, [Buffer.from('Killed process 4242 (java)')])).toBe(true);
+    expect(chunkMayContain(raw, [Buffer.from('"ts":"2024-06-10T12:00:14.123Z"')])).toBe(true);
+    // The longest term that folding cannot hide decides.
+    expect(chunkMayContain(raw, [Buffer.from('2024-06-10'), Buffer.from('Killed process 4243 (')])).toBe(false);
+    expect(chunkMayContain(raw, [Buffer.from('2024-06-10'), Buffer.from('Killed process 4243')])).toBe(true); // ends in digits: may straddle
+  });
+
+  it('is smaller than version 1 on log lines that echo their time', () => {
+    const t0 = Date.UTC(2026, 0, 1);
+    const events = Array.from({ length: 2000 }, (_, i) => {
+      const ts = t0 + i * 157;
+      const iso = new Date(ts).toISOString();
+      return { id: i + 1, timestamp: ts, message: i % 2 ? `{"ts":"${iso}","level":"INFO","msg":"request ${i * 7919 % 1000} done"}` : `${iso} WARN worker-${i % 8} slow query` };
+    });
+    const columns = columnsOf(events);
+    expect(encodeChunk(columns, 9, 'folded').data.length).toBeLessThan(0.8 * encodeChunk(columns, 9, 'plain').data.length);
+  });
+});
+
+describe('version 1 chunks', () => {
+  // Written by the version 1 encoder before version 2 existed (zstd 3).
+  const V1 = 'KLUv/SBRiQIAAQADCgL0/////z/W1KmggGQA2g2A8qmggGQAAiUNADIwMjQtMDYtMTBUMTI6MDA6MTQuMTIzWiBJTkZPIHN0YXJ0ZWRow6lsbG8g5pel5pys';
+
+  it('still decode, through decodeChunk and the reused-buffer inflater', () => {
+    for (const decoded of [decodeChunk(Buffer.from(V1, 'base64')), new ChunkInflater().decode(Buffer.from(V1, 'base64'))]) {
+      expect(Array.from({ length: decoded.count }, (_, i) => messageAt(decoded, i))).toEqual(['2024-06-10T12:00:14.123Z INFO started', 'héllo 日本', '']);
+      expect(Array.from(decoded.ids)).toEqual([5, 6, 2 ** 40]);
+      expect(Array.from(decoded.timestamps)).toEqual([1718020814123, 1718020814123, 1718020815000]);
+      expect(Array.from(decoded.ingestionTimes)).toEqual([1718020816000, 1718020816000, 1718020816001]);
+    }
+    const raw = decompress(Buffer.from(V1, 'base64'));
+    expect(chunkMayContain(raw, [Buffer.from('2024-06-10T12')])).toBe(true);
+    expect(chunkMayContain(raw, [Buffer.from('2024-06-11T12')])).toBe(false);
+  });
+
+  it('the plain layout still writes version 1 (sealing on the ingest path)', () => {
+    const { text, offsets, ascii } = encodeMessages(['2024-06-10T12:00:14.123Z INFO started', 'héllo 日本', '']);
+    const columns: EventColumns = {
+      count: 3,
+      ids: Float64Array.from([5, 6, 2 ** 40]),
+      timestamps: Float64Array.from([1718020814123, 1718020814123, 1718020815000]),
+      ingestionTimes: Float64Array.from([1718020816000, 1718020816000, 1718020816001]),
+      offsets,
+      text,
+      ascii,
+    };
+    expect(encodeChunk(columns, 3).data.toString('base64')).toBe(V1);
+  });
+});
+
+describe('idle compaction', () => {
+  it('rewrites sealed chunks as version 2, and reads and searches return the same events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logharbor-fold-'));
+    const path = join(dir, 'test.db');
+    const scope = { accountId: '000000000000', region: 'us-east-1' };
+    const store = new SqliteLogStore({ path, synchronous: 'NORMAL', writerThread: false, scanThread: false, writer: { sealEvents: 50 } });
+    try {
+      await store.createLogGroup(scope, { name: 'g', creationTime: 1, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
+      await store.createLogStream(scope, 'g', 's', 1);
+      const t0 = Date.UTC(2026, 0, 1);
+      const events = Array.from({ length: 120 }, (_, i) => {
+        const ts = t0 + i * 1003;
+        return { timestamp: ts, message: `${new Date(ts).toISOString()} INFO request ${i} took ${i % 17} ms` };
+      });
+      await store.appendEvents(scope, 'g', 's', events, t0 + 200_000);
+      await store.sealAll();
+      const before = await store.readStream(scope, 'g', 's', { direction: 'forward', limit: 1000 });
+      expect(await store.compactAll()).toBeGreaterThan(0);
+      const after = await store.readStream(scope, 'g', 's', { direction: 'forward', limit: 1000 });
+      expect(after).toEqual(before);
+      expect(after.map((e) => e.message)).toEqual(events.map((e) => e.message));
+      const straddling = new Date(t0 + 7 * 1003).toISOString();
+      const found: string[] = [];
+      for await (const batch of store.scan(scope, 'g', { descending: false, requiredTerms: [straddling] })) for (const e of batch) if (e.message.includes(straddling)) found.push(e.message);
+      expect(found).toEqual([events[7]!.message]);
+    } finally {
+      await store.close();
+    }
+    const db = new Database(path, { readonly: true });
+    const versions = db.prepare<[], { data: Buffer }>('SELECT data FROM chunks').all().map((r) => decompress(r.data)[0]);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+    expect(versions.length).toBeGreaterThan(0);
+    expect(new Set(versions)).toEqual(new Set([2]));
+  });
+});
