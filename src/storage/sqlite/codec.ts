@@ -16,6 +16,7 @@
  * lines with JSON lines, syslog with syslog), keeping that byte per event to restore the order.
  * Readers decode both.
  */
+import { isAscii } from 'node:buffer';
 import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
 import zstdBinding from 'zstd-napi/binding.js';
 import { MARKER, findFolds, isEscaped, mayStraddleFold, needsEscapes, renderedLength, writeRendered } from './timestamp-fold.js';
@@ -35,6 +36,16 @@ export interface EventColumns {
 
 export function messageAt(columns: EventColumns, i: number): string {
   return columns.text.toString(columns.ascii ? 'latin1' : 'utf8', columns.offsets[i]!, columns.offsets[i + 1]!);
+}
+
+/** UTF-8 bytes of all messages and where each starts (for building columns outside the ingest path). */
+export function encodeMessages(messages: readonly string[]): { text: Buffer; offsets: Uint32Array; ascii: boolean } {
+  const parts = messages.map((m) => Buffer.from(m, 'utf8'));
+  const text = Buffer.concat(parts);
+  const offsets = new Uint32Array(messages.length + 1);
+  let at = 0;
+  parts.forEach((part, i) => (offsets[i + 1] = at += part.length));
+  return { text, offsets, ascii: isAscii(text) };
 }
 
 // ---- head batches -------------------------------------------------------------------------------
