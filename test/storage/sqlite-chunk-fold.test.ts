@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
-import { ChunkInflater, chunkMayContain, decodeChunk, encodeChunk, encodeMessages, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
+import { ChunkInflater, chunkMayContain, chunkProbe, decodeChunk, decodeChunkLazily, decodeChunkMatching, encodeChunk, encodeMessages, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
 import { mayStraddleFold } from '../../src/storage/sqlite/timestamp-fold.js';
 import { SqliteLogStore } from '../../src/storage/sqlite/sqlite-store.js';
 
@@ -131,6 +131,63 @@ describe('folded chunks (version 2)', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('decode, for a search, every event that holds the probe term, restored exactly (property)', () => {
+    fc.assert(
+      fc.property(eventsArb, fc.nat(), fc.nat(), fc.nat(), fc.boolean(), (events, pick, from, len, folded) => {
+        const withText = events.filter((e) => e.message.length > 0);
+        if (withText.length === 0) return;
+        const bytes = Buffer.from(withText[pick % withText.length]!.message, 'utf8');
+        const start = from % bytes.length;
+        const term = bytes.subarray(start, start + 1 + (len % (bytes.length - start)));
+        const raw = decompress(encodeChunk(columnsOf(events), 1, folded ? 'folded' : 'plain').data);
+        const probe = chunkProbe(raw, [term]);
+        if (!probe) return; // the search decodes the whole chunk instead
+        const got = decodeChunkMatching(raw, probe);
+        const want = events.filter((e) => Buffer.from(e.message, 'utf8').includes(term));
+        const gotIds = Array.from(got.ids);
+        // Every holder is there, in id order, each exactly as stored; others may come along (checked by the caller).
+        for (const e of want) expect(gotIds).toContain(e.id);
+        expect(gotIds).toEqual([...gotIds].sort((a, b) => a - b));
+        for (let j = 0; j < got.count; j++) {
+          const e = events.find((x) => x.id === got.ids[j])!;
+          expect(messageAt(got, j)).toBe(Buffer.from(e.message, 'utf8').toString('utf8'));
+          expect(got.timestamps[j]).toBe(e.timestamp);
+          expect(got.ingestionTimes[j]).toBe(e.timestamp + 7);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decoded for reading, restore each message on its own, and all of them on demand (property)', () => {
+    fc.assert(
+      fc.property(eventsArb, fc.boolean(), (events, folded) => {
+        const data = encodeChunk(columnsOf(events), 1, folded ? 'folded' : 'plain').data;
+        const lazy = decodeChunkLazily(data);
+        expect(Array.from(lazy.ids)).toEqual(events.map((e) => e.id));
+        // Backwards, so restoring one never relies on having restored the one before.
+        for (let i = events.length - 1; i >= 0; i--) expect(messageAt(lazy, i)).toBe(Buffer.from(events[i]!.message, 'utf8').toString('utf8'));
+        expectSame(lazy, decodeChunk(data));
+        for (let i = 0; i < events.length; i++) expect(messageAt(lazy, i)).toBe(Buffer.from(events[i]!.message, 'utf8').toString('utf8'));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('restore only the events that hold a rare term', () => {
+    const events = Array.from({ length: 2000 }, (_, i) => ({
+      id: i + 1,
+      timestamp: 1_717_000_000_000 + i,
+      message: `${new Date(1_717_000_000_000 + i).toISOString()} INFO request ${i}${i % 500 === 7 ? ' ChecksumMismatchError' : ''}`,
+    }));
+    const raw = decompress(encodeChunk(columnsOf(events), 3, 'folded').data);
+    const term = Buffer.from('ChecksumMismatchError');
+    expect(chunkProbe(raw, [term])).toBe(term);
+    const got = decodeChunkMatching(raw, term);
+    expect(Array.from(got.ids)).toEqual([8, 508, 1008, 1508]);
+    expect(messageAt(got, 0)).toBe(events[7]!.message);
   });
 
   it('searches folded text for terms that cannot straddle a timestamp, and cannot tell for the others', () => {

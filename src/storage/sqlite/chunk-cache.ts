@@ -1,9 +1,7 @@
-import type { EventColumns } from './codec.js';
+import { heldBytes, type EventColumns } from './codec.js';
 
-/** Bytes a decoded chunk holds: its text (the whole decompressed buffer) plus 3 x 8 + 4 bytes of columns per event. */
-function sizeOf(columns: EventColumns): number {
-  return columns.text.buffer.byteLength + columns.count * 28;
-}
+/** Bytes a decoded chunk holds: its text (the whole decompressed buffer) plus its columns. */
+const sizeOf = (columns: EventColumns): number => heldBytes(columns);
 
 /** A small LRU of decoded chunks, by bytes, so GetLogEvents paging through a chunk decodes it once. */
 export class ChunkCache {

@@ -3,7 +3,7 @@
  * store applies the filter pattern itself) the pattern over the candidates. Free of SQLite and of
  * threads, so the scan thread and the in-process path run the same code.
  */
-import { chunkMayContain, decodeChunkColumns, decompressChunk, messageAt, type EventColumns } from './codec.js';
+import { chunkProbe, chunkText, decodeChunkColumns, decodeChunkMatching, decompressChunk, messageAt, type EventColumns } from './codec.js';
 import { mayContain } from './ngram-filter.js';
 import type { CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 
@@ -74,8 +74,10 @@ export function scanChunk(
 ): { columns: EventColumns; selected: number[] } | undefined {
   if (filter && terms.length > 0 && !terms.every((t) => mayContain(filter, t))) return undefined;
   const raw = inflate(data);
-  if (!chunkMayContain(raw, terms)) return undefined;
-  const columns = decodeChunkColumns(raw);
+  const probe = chunkProbe(raw, terms);
+  if (probe && chunkText(raw).indexOf(probe) === -1) return undefined;
+  // With a probe, only the events whose stored bytes hold it are decoded (and checked as usual).
+  const columns = probe ? decodeChunkMatching(raw, probe) : decodeChunkColumns(raw);
   const selected = selectEvents(columns, terms, pattern);
   return selected ? { columns, selected } : undefined;
 }

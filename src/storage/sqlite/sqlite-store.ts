@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BufferPool } from './buffer-pool.js';
 import { HeadBatchEvents } from './head-batch-events.js';
-import { decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, type EventColumns } from './codec.js';
+import { decodeChunkLazily, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, type EventColumns } from './codec.js';
 import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
 import type { WriterOptions } from './event-writer.js';
 import { ChunkCache } from './chunk-cache.js';
@@ -454,7 +454,7 @@ export class SqliteLogStore implements LogStore {
     if (hit) return hit;
     const row = this.stmts.chunkData.get(chunkId);
     if (!row) return undefined; // dropped by retention or a delete meanwhile
-    const columns = decodeChunk(row.data);
+    const columns = decodeChunkLazily(row.data);
     this.cache.set(chunkId, columns);
     return columns;
   }
