@@ -25,6 +25,7 @@ export function buildProduction(dir: string): string {
   cpSync(join(root, 'src', 'protocol', 'aws-model'), join(out, 'dist', 'protocol', 'aws-model'), { recursive: true });
   copyFileSync(join(root, 'bin', 'logharbor.js'), join(out, 'bin', 'logharbor.js'));
   symlinkSync(join(root, 'node_modules'), join(out, 'node_modules'));
+  symlinkSync(join(root, 'native'), join(out, 'native'));
   writeFileSync(join(out, 'package.json'), readFileSync(join(root, 'package.json')));
   return join(out, 'bin', 'logharbor.js');
 }

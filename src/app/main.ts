@@ -21,11 +21,14 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       throw err;
     }
+    // Before the store's threads start (each would get its own arena): see malloc-tuning.ts.
+    const { tuneMalloc } = await import('./malloc-tuning.js');
+    const tuned = tuneMalloc();
     // Loaded only for `server`: the agent and the CLI stay light (the agent's RSS is a target).
     const { startServer } = await import('./server.js');
     const running = await startServer(config);
     const where = running.url ? `listening on ${running.url}` : 'running without the api role';
-    process.stderr.write(`logharbor server ${where} (roles ${config.roles.join(',')}; data in ${config.dataDir})\n`);
+    process.stderr.write(`logharbor server ${where} (roles ${config.roles.join(',')}; data in ${config.dataDir}${tuned ? '' : '; malloc tuning not built'})\n`);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);
