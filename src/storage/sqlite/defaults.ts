@@ -7,8 +7,10 @@ export const DEFAULT_WRITER_OPTIONS: Omit<WriterOptions, 'path' | 'synchronous'>
   sealBytes: 4 * 1024 * 1024,
   // A quiet stream's head is sealed after a minute, so little stays uncompressed.
   sealAgeMs: 60_000,
-  // zstd 1 seals fastest (it is on the ingest path for large batches); 9 saves ~20% more space,
-  // recompressing when the writer is idle.
+  // zstd 1 seals fastest (it is on the ingest path for large batches). Recompressing when the
+  // writer is idle, as version 2 chunks (folded timestamps, grouped lines), at 10 saves ~30%
+  // (mixed logs: 23.6 -> 16 bytes per event); 10 over 9 saved ~0.35 B/event for ~1.2x the CPU,
+  // 15 and 19 another 1-2 B/event for 4x and 22x (bench/chunk-size.ts, docs/storage.md).
   sealLevel: 1,
-  compactLevel: 9,
+  compactLevel: 10,
 };

@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { ChunkInflater, decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadColumns, mergeColumns, selectColumns, type EventColumns } from './codec.js';
-import { buildNgramFilter } from './ngram-filter.js';
+import { buildNgramFilter, refoldNgramFilter } from './ngram-filter.js';
 
 export interface WriterOptions {
   readonly path: string;
@@ -266,7 +266,12 @@ export class EventWriter {
     if (!row) return false;
     const columns = this.inflater.decode(row.data);
     const chunk = encodeChunk(columns, this.options.compactLevel, 'folded');
-    this.db.prepare('UPDATE chunks SET data = ?, level = ? WHERE id = ?').run(chunk.data, this.options.compactLevel, row.id);
+    const filter = this.db.prepare<[number], { filter: Buffer }>('SELECT filter FROM chunk_filters WHERE chunk_id = ?').get(row.id)?.filter;
+    const refolded = filter && refoldNgramFilter(filter);
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE chunks SET data = ?, level = ? WHERE id = ?').run(chunk.data, this.options.compactLevel, row.id);
+      if (refolded && refolded !== filter) this.db.prepare('UPDATE chunk_filters SET filter = ? WHERE chunk_id = ?').run(refolded, row.id);
+    })();
     return true;
   }
 
