@@ -144,7 +144,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'logharbor-bench-'));
   let server: ServerProcess | undefined;
   try {
-    server = await startServerProcess(dataDir);
+    server = await startServerProcess(dataDir, [], process.env['LH_NODE_ARGS'] ? process.env['LH_NODE_ARGS'].split(' ') : []);
     const url = server.url;
     const proc = server;
     // Each phase's peak server RSS goes into the summary: the figure to look at when the peak is over target.
@@ -330,11 +330,27 @@ async function benchSqlite(flags: Flags): Promise<void> {
     const settled = dirBytes(dataDir);
     record('disk', 'bytes/event as the server left it', asLeft / storedEvents, 'B', '', 'disk.bytesPerEventAsLeft');
     record('disk', 'bytes/event after idle compaction', settled / storedEvents, 'B', '<= 20 B', 'disk.bytesPerEvent');
+    const parts = await storedParts(join(dataDir, 'logharbor.db'));
+    record('disk', 'of which chunk data / filters / the rest', parts.data / storedEvents, `B / ${formatNumber(parts.filters / storedEvents)} B / ${formatNumber((settled - parts.data - parts.filters) / storedEvents)} B`, '', 'disk.chunkDataBytesPerEvent');
+    summary['disk.filterBytesPerEvent'] = round(parts.filters / storedEvents, 2);
     const corpusOnly = await corpusBytesPerEvent(join(dataDir, 'logharbor.db'));
     record('disk', 'mixed corpus: chunk bytes/event (data + filter)', corpusOnly, 'B', '', 'disk.corpusChunkBytesPerEvent');
   } finally {
     if (server) await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Bytes of all chunks' data and filters (the rest of the file is SQLite's pages, indexes and metadata). */
+async function storedParts(path: string): Promise<{ data: number; filters: number }> {
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(path, { readonly: true });
+  try {
+    const data = db.prepare<[], { n: number }>('SELECT COALESCE(SUM(LENGTH(data)), 0) AS n FROM chunks').get()!.n;
+    const filters = db.prepare<[], { n: number }>('SELECT COALESCE(SUM(LENGTH(filter)), 0) AS n FROM chunk_filters').get()!.n;
+    return { data, filters };
+  } finally {
+    db.close();
   }
 }
 
