@@ -144,7 +144,7 @@ async function benchSqlite(flags: Flags): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'logharbor-bench-'));
   let server: ServerProcess | undefined;
   try {
-    server = await startServerProcess(dataDir, [], process.env['LH_NODE_ARGS'] ? process.env['LH_NODE_ARGS'].split(' ') : []);
+    server = await startServerProcess(dataDir);
     const url = server.url;
     const proc = server;
     // Each phase's peak server RSS goes into the summary: the figure to look at when the peak is over target.
