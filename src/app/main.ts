@@ -22,8 +22,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw err;
     }
     // Before the store's threads start (each would get its own arena): see malloc-tuning.ts.
-    const { tuneMalloc } = await import('./malloc-tuning.js');
+    const { trimMalloc, tuneMalloc } = await import('./malloc-tuning.js');
     const tuned = tuneMalloc();
+    // What arenas still hold after a burst (small blocks, fragmentation) goes back every few seconds.
+    if (tuned) setInterval(trimMalloc, 5_000).unref();
     // Loaded only for `server`: the agent and the CLI stay light (the agent's RSS is a target).
     const { startServer } = await import('./server.js');
     const running = await startServer(config);

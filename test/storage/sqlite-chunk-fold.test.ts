@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
 import { ChunkInflater, chunkMayContain, chunkProbe, decodeChunk, decodeChunkLazily, decodeChunkMatching, encodeChunk, encodeMessages, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
 import { mayStraddleFold } from '../../src/storage/sqlite/timestamp-fold.js';
+import { DEFAULT_WRITER_OPTIONS } from '../../src/storage/sqlite/defaults.js';
 import { SqliteLogStore } from '../../src/storage/sqlite/sqlite-store.js';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -282,5 +283,41 @@ describe('idle compaction', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(versions.length).toBeGreaterThan(0);
     expect(new Set(versions)).toEqual(new Set([2]));
+  });
+});
+
+describe('recompression while idle', () => {
+  it('runs once searches are done (the count of searches in flight returns to zero)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logharbor-idle-'));
+    const path = join(dir, 'test.db');
+    const scope = { accountId: '000000000000', region: 'us-east-1' };
+    // Writer and scan threads, as the server runs them.
+    const store = new SqliteLogStore({ path, synchronous: 'NORMAL', writer: { sealEvents: 200 } });
+    const levels = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare<[], { level: number }>('SELECT level FROM chunks').all().map((r) => r.level);
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      await store.createLogGroup(scope, { name: 'g', creationTime: 1, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
+      await store.createLogStream(scope, 'g', 's', 1);
+      const t0 = Date.now() - 60_000;
+      const events = Array.from({ length: 2000 }, (_, i) => ({ timestamp: t0 + i, message: `${new Date(t0 + i).toISOString()} INFO request ${i}` }));
+      await store.appendEvents(scope, 'g', 's', events, Date.now());
+      await store.sealAll();
+      // A search in flight holds recompression off; the count goes back to zero when it ends.
+      let found = 0;
+      for await (const batch of store.scan(scope, 'g', { descending: false, requiredTerms: ['request 1999'] })) found += batch.filter((e) => e.message.endsWith('request 1999')).length;
+      expect(found).toBe(1);
+      const deadline = Date.now() + 10_000;
+      while (levels().some((l) => l < DEFAULT_WRITER_OPTIONS.compactLevel) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(levels().every((l) => l === DEFAULT_WRITER_OPTIONS.compactLevel)).toBe(true);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

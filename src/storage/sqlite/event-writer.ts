@@ -21,6 +21,11 @@ export interface WriterOptions {
   /** zstd level when sealing (fast) and when recompressing idle chunks (small) */
   readonly sealLevel: number;
   readonly compactLevel: number;
+  /**
+   * Searches in flight, counted by the store's scan thread client (shared memory): recompression
+   * waits while any runs, so that a search after a burst of ingest has both cores to itself.
+   */
+  readonly searchActivity?: Int32Array;
 }
 
 export interface AppendItem {
@@ -285,7 +290,8 @@ export class EventWriter {
     if (this.compacting || this.closed || this.options.compactLevel <= this.options.sealLevel) return;
     this.compacting = true;
     const step = () => {
-      if (this.closed || Date.now() - this.lastAppendAt < IDLE_MS || this.queue.length > 0 || !this.compactOne()) {
+      const searching = this.options.searchActivity !== undefined && Atomics.load(this.options.searchActivity, 0) > 0;
+      if (this.closed || searching || Date.now() - this.lastAppendAt < IDLE_MS || this.queue.length > 0 || !this.compactOne()) {
         this.compacting = false;
         return;
       }

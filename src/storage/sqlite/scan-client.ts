@@ -49,7 +49,11 @@ export class ScanThreadClient {
   private readonly pending = new Map<number, Pending>();
   private closed = false;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly path: string,
+    /** searches in flight, for the writer to read (see WriterOptions.searchActivity) */
+    private readonly activity?: Int32Array,
+  ) {}
 
   /** Starts the thread now, so the first search does not wait for it to boot (~0.5 s under tsx). */
   warm(): void {
@@ -91,8 +95,23 @@ export class ScanThreadClient {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     const worker = this.worker ?? this.start();
     const seq = ++this.seq;
-    return new Promise((resolve, reject) => {
-      this.pending.set(seq, { scanId, resolve, reject });
+    const activity = this.activity;
+    if (activity) Atomics.add(activity, 0, 1);
+    const settled = () => {
+      if (activity) Atomics.sub(activity, 0, 1);
+    };
+    return new Promise<EventColumns | undefined>((resolve, reject) => {
+      this.pending.set(seq, {
+        scanId,
+        resolve: (v) => {
+          settled();
+          resolve(v);
+        },
+        reject: (e) => {
+          settled();
+          reject(e);
+        },
+      });
       worker.ref();
       const request: ChunkSearchRequest = { type: 'search', seq, scanId, chunkId, terms, ...(pattern !== undefined ? { pattern } : {}) };
       worker.postMessage(request);

@@ -130,15 +130,17 @@ export class SqliteLogStore implements LogStore {
     this.migrate();
     this.importLegacyEvents();
     this.nextEventId = this.loadNextEventId();
+    const searchActivity = new Int32Array(new SharedArrayBuffer(4));
     const writerOptions: WriterOptions = {
       ...DEFAULT_WRITER_OPTIONS,
       ...options.writer,
       path: options.path,
       synchronous: options.synchronous ?? 'FULL',
+      searchActivity,
     };
     if (memory && options.writerThread) throw new Error('an in-memory store cannot use a writer thread');
     if (memory && options.scanThread) throw new Error('an in-memory store cannot use a scan thread');
-    this.scanner = !memory && options.scanThread !== false ? new ScanThreadClient(options.path) : undefined;
+    this.scanner = !memory && options.scanThread !== false ? new ScanThreadClient(options.path, searchActivity) : undefined;
     this.scanner?.warm();
     if (memory) {
       // One connection per ':memory:' handle: the writer must share ours.
