@@ -1,7 +1,7 @@
 /**
- * The store's handle on its scan thread (scan-thread.ts): one request per chunk, answered with the
- * chunk's selected events only. One thread: the machine this targets has two cores, one of them
- * serving requests.
+ * The store's handle on its scan threads (scan-thread.ts): one request per chunk, answered with the
+ * chunk's selected events only. A search's chunks go to the threads in turn; the merge consumes
+ * them in order, so two threads decompress two chunks at once.
  */
 import type { Worker } from 'node:worker_threads';
 import type { EventColumns } from './codec.js';
@@ -34,16 +34,17 @@ export interface ChunkSearchReply {
 }
 
 /** Decoded chunks are external memory; the thread's own heap holds little: keep V8 from sizing it for the machine. */
-const SCAN_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+const SCAN_HEAP = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 48 };
 
 interface Pending {
   readonly scanId: number;
+  readonly worker: Worker;
   readonly resolve: (columns: EventColumns | undefined) => void;
   readonly reject: (err: Error) => void;
 }
 
 export class ScanThreadClient {
-  private worker: Worker | undefined;
+  private readonly workers: Array<Worker | undefined>;
   private seq = 0;
   private scans = 0;
   private readonly pending = new Map<number, Pending>();
@@ -53,27 +54,33 @@ export class ScanThreadClient {
     private readonly path: string,
     /** searches in flight, for the writer to read (see WriterOptions.searchActivity) */
     private readonly activity?: Int32Array,
-  ) {}
-
-  /** Starts the thread now, so the first search does not wait for it to boot (~0.5 s under tsx). */
-  warm(): void {
-    if (!this.closed && !this.worker) this.start();
+    /** scan threads: chunks of one search are handed out in turn, so a full scan uses every core */
+    threads = 1,
+  ) {
+    this.workers = new Array<Worker | undefined>(Math.max(1, threads)).fill(undefined);
   }
 
-  private start(): Worker {
+  /** Starts the threads now, so the first search does not wait for them to boot (~0.5 s under tsx). */
+  warm(): void {
+    if (this.closed) return;
+    for (let k = 0; k < this.workers.length; k++) if (!this.workers[k]) this.start(k);
+  }
+
+  private start(k: number): Worker {
     const worker = spawnStoreThread('scan-thread', { path: this.path }, SCAN_HEAP);
     worker.on('message', (reply: ChunkSearchReply) => {
       const waiter = this.pending.get(reply.seq);
       if (!waiter) return; // its scan was cancelled
       this.pending.delete(reply.seq);
-      if (this.pending.size === 0) worker.unref();
+      this.unrefIfIdle(worker);
       if (reply.error !== undefined) return waiter.reject(new Error(reply.error));
       const c = reply.columns;
       waiter.resolve(c ? { ...c, text: Buffer.from(c.text.buffer, c.text.byteOffset, c.text.byteLength) } : undefined);
     });
     const fail = (err: Error) => {
-      if (this.worker === worker) this.worker = undefined;
+      if (this.workers[k] === worker) this.workers[k] = undefined;
       for (const [seq, waiter] of this.pending) {
+        if (waiter.worker !== worker) continue;
         this.pending.delete(seq);
         waiter.reject(err);
       }
@@ -81,8 +88,14 @@ export class ScanThreadClient {
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`scan thread exited with code ${code}`)));
     worker.unref();
-    this.worker = worker;
+    this.workers[k] = worker;
     return worker;
+  }
+
+  /** Keep the process alive only while a thread has requests in flight. */
+  private unrefIfIdle(worker: Worker): void {
+    for (const waiter of this.pending.values()) if (waiter.worker === worker) return;
+    worker.unref();
   }
 
   /** A new scan's id, for search() and cancel(). */
@@ -93,8 +106,9 @@ export class ScanThreadClient {
   /** The chunk's events that contain every term and match the pattern; undefined when none do. */
   search(scanId: number, chunkId: number, terms: readonly string[], pattern: string | undefined): Promise<EventColumns | undefined> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
-    const worker = this.worker ?? this.start();
     const seq = ++this.seq;
+    const k = seq % this.workers.length;
+    const worker = this.workers[k] ?? this.start(k);
     const activity = this.activity;
     if (activity) Atomics.add(activity, 0, 1);
     const settled = () => {
@@ -103,6 +117,7 @@ export class ScanThreadClient {
     return new Promise<EventColumns | undefined>((resolve, reject) => {
       this.pending.set(seq, {
         scanId,
+        worker,
         resolve: (v) => {
           settled();
           resolve(v);
@@ -120,16 +135,17 @@ export class ScanThreadClient {
 
   /** Drops a scan's queued requests (their promises resolve to undefined). */
   cancel(scanId: number): void {
-    let any = false;
+    const touched = new Set<Worker>();
     for (const [seq, waiter] of this.pending) {
       if (waiter.scanId !== scanId) continue;
       this.pending.delete(seq);
       waiter.resolve(undefined);
-      any = true;
+      touched.add(waiter.worker);
     }
-    if (!any || !this.worker) return;
-    this.worker.postMessage({ type: 'cancel', scanId } satisfies ScanThreadMessage);
-    if (this.pending.size === 0) this.worker.unref();
+    for (const worker of touched) {
+      worker.postMessage({ type: 'cancel', scanId } satisfies ScanThreadMessage);
+      this.unrefIfIdle(worker);
+    }
   }
 
   async close(): Promise<void> {
@@ -139,8 +155,8 @@ export class ScanThreadClient {
       this.pending.delete(seq);
       waiter.reject(new Error('store is closed'));
     }
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) await worker.terminate();
+    const workers = this.workers.filter((w): w is Worker => w !== undefined);
+    this.workers.fill(undefined);
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -10,6 +10,7 @@
 import { AppendListeners } from '../append-listeners.js';
 import { toGroup, toStream, type GroupRow, type StreamRow as BaseStreamRow } from '../rows.js';
 import Database from 'better-sqlite3';
+import { availableParallelism } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BufferPool } from './buffer-pool.js';
@@ -58,6 +59,8 @@ export interface SqliteStoreOptions {
   readonly writer?: Partial<Omit<WriterOptions, 'path' | 'synchronous'>>;
   /** bytes of decoded chunks kept for GetLogEvents paging */
   readonly chunkCacheBytes?: number;
+  /** scan threads (default: 2, or 1 on a one-core machine): a full scan decompresses on each */
+  readonly scanThreads?: number;
   /** search sealed chunks in a worker thread (default: yes for files; ':memory:' cannot) */
   readonly scanThread?: boolean;
 }
@@ -126,7 +129,7 @@ export class SqliteLogStore implements LogStore {
     // cache keeps the server's memory bounded (docs/storage.md, Memory).
     this.db.pragma('cache_size = -8192');
     this.scanBatchSize = options.scanBatchSize ?? 1_000;
-    this.cache = new ChunkCache(options.chunkCacheBytes ?? 16 * 1024 * 1024);
+    this.cache = new ChunkCache(options.chunkCacheBytes ?? 8 * 1024 * 1024);
     this.migrate();
     this.importLegacyEvents();
     this.nextEventId = this.loadNextEventId();
@@ -140,7 +143,7 @@ export class SqliteLogStore implements LogStore {
     };
     if (memory && options.writerThread) throw new Error('an in-memory store cannot use a writer thread');
     if (memory && options.scanThread) throw new Error('an in-memory store cannot use a scan thread');
-    this.scanner = !memory && options.scanThread !== false ? new ScanThreadClient(options.path, searchActivity) : undefined;
+    this.scanner = !memory && options.scanThread !== false ? new ScanThreadClient(options.path, searchActivity, options.scanThreads ?? Math.min(2, availableParallelism())) : undefined;
     this.scanner?.warm();
     if (memory) {
       // One connection per ':memory:' handle: the writer must share ours.
