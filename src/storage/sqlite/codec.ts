@@ -210,6 +210,36 @@ class ByteReader {
   }
 }
 
+/**
+ * n varints from raw[at], summed as they go (each is a delta): zigzag-signed into out[0..n), or
+ * unsigned into out[1..n] after out[0] = 0 (offsets). Returns the position after them. Values
+ * under 2^28 (all but the first id or timestamp of a chunk) decode with integer operations; the
+ * ByteReader's arithmetic per byte made this a third of a rare-term search (~0.3 ms a chunk).
+ */
+function readVarints(raw: Uint8Array, at: number, n: number, out: Float64Array | Uint32Array, zigzag: boolean): number {
+  const end = raw.length;
+  let sum = 0;
+  const base = zigzag ? 0 : 1;
+  if (!zigzag) out[0] = 0;
+  for (let i = 0; i < n; i++) {
+    if (at >= end) throw new Error('chunk truncated');
+    let b = raw[at++]!;
+    let z = b & 0x7f;
+    if (b >= 0x80) {
+      let shift = 7;
+      do {
+        if (at >= end) throw new Error('chunk truncated');
+        b = raw[at++]!;
+        z = shift < 28 ? z | ((b & 0x7f) << shift) : z + (b & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (b >= 0x80);
+    }
+    sum += zigzag ? (z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2) : z;
+    out[i + base] = sum;
+  }
+  return at;
+}
+
 // ---- chunks -------------------------------------------------------------------------------------
 
 const PLAIN_VERSION = 1;
@@ -498,14 +528,11 @@ function readStoredColumns(raw: Buffer): StoredColumns {
   const timestamps = new Float64Array(n);
   const ingestionTimes = new Float64Array(n);
   const offsets = new Uint32Array(n + 1);
-  let v = 0;
-  for (let i = 0; i < n; i++) ids[i] = v += r.svarint();
-  v = 0;
-  for (let i = 0; i < n; i++) timestamps[i] = v += r.svarint();
-  v = 0;
-  for (let i = 0; i < n; i++) ingestionTimes[i] = v += r.svarint();
-  let at = 0;
-  for (let i = 0; i < n; i++) offsets[i + 1] = at += r.uvarint();
+  r.at = readVarints(raw, r.at, n, ids, true);
+  r.at = readVarints(raw, r.at, n, timestamps, true);
+  r.at = readVarints(raw, r.at, n, ingestionTimes, true);
+  r.at = readVarints(raw, r.at, n, offsets, false);
+  const at = offsets[n]!;
   if (version === PLAIN_VERSION) return { version, ascii, count: n, ids, timestamps, ingestionTimes, offsets, keys: undefined, stored: raw.subarray(r.at, r.at + at) };
   if (r.at + n + at > raw.length) throw new Error('chunk truncated');
   return { version, ascii, count: n, ids, timestamps, ingestionTimes, offsets, keys: raw.subarray(r.at, r.at + n), stored: raw.subarray(r.at + n, r.at + n + at) };

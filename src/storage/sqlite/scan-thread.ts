@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compactColumns, scanChunk } from './chunk-scan.js';
 import { ChunkInflater } from './codec.js';
+import { mayContain } from './ngram-filter.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 import type { ChunkSearchReply, ChunkSearchRequest, ScanThreadMessage } from './scan-client.js';
 
@@ -40,10 +41,13 @@ let queue: ChunkSearchRequest[] = [];
 let pumping = false;
 
 function serve(request: ChunkSearchRequest): ChunkSearchReply {
-  const row = chunkData.get(request.chunkId);
-  if (!row) return { seq: request.seq }; // dropped by retention or a delete meanwhile
   const terms = request.terms.map((t) => Buffer.from(t, 'utf8'));
   const filter = terms.length > 0 ? chunkFilter.get(request.chunkId)?.filter : undefined;
+  // The filter first: a chunk it rules out is never read (at 10M events a rare-id search read
+  // ~140 MB of chunk blobs only to skip them: 442 ms).
+  if (filter && !terms.every((t) => mayContain(filter, t))) return { seq: request.seq };
+  const row = chunkData.get(request.chunkId);
+  if (!row) return { seq: request.seq }; // dropped by retention or a delete meanwhile
   const found = scanChunk(row.data, filter, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined, inflate);
   if (!found) return { seq: request.seq };
   const c = compactColumns(found.columns, found.selected);
