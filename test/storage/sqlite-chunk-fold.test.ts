@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
 import { ChunkInflater, chunkMayContain, chunkProbe, decodeChunk, decodeChunkLazily, decodeChunkMatching, encodeChunk, encodeMessages, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
-import { mayStraddleFold } from '../../src/storage/sqlite/timestamp-fold.js';
+import { foldSafeCore, mayStraddleFold } from '../../src/storage/sqlite/timestamp-fold.js';
 import { DEFAULT_WRITER_OPTIONS } from '../../src/storage/sqlite/defaults.js';
 import { SqliteLogStore } from '../../src/storage/sqlite/sqlite-store.js';
 
@@ -175,6 +175,20 @@ describe('folded chunks (version 2)', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('look for the middle of a term that could run into a timestamp at its ends', () => {
+    const id = Buffer.from('8fde9005577b6a95');
+    expect(mayStraddleFold(id)).toBe(true);
+    const core = foldSafeCore(id)!;
+    expect(core.length).toBeGreaterThanOrEqual(8);
+    expect(id.includes(core)).toBe(true);
+    expect(mayStraddleFold(core)).toBe(false);
+    expect(foldSafeCore(Buffer.from('12:00:14'))).toBeUndefined();
+    const events = Array.from({ length: 300 }, (_, i) => ({ id: i + 1, timestamp: 1_717_000_000_000 + i, message: `${new Date(1_717_000_000_000 + i).toISOString()} trace=${i === 123 ? '8fde9005577b6a95' : (i * 7919).toString(16).padStart(16, '0')} ok` }));
+    const raw = decompress(encodeChunk(columnsOf(events), 3, 'folded').data);
+    const got = decodeChunkMatching(raw, chunkProbe(raw, [id])!);
+    expect(Array.from(got.ids)).toEqual([124]);
   });
 
   it('restore only the events that hold a rare term', () => {

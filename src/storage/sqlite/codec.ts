@@ -19,7 +19,7 @@
 import { isAscii } from 'node:buffer';
 import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
 import zstdBinding from 'zstd-napi/binding.js';
-import { MARKER, findFolds, isEscaped, mayStraddleFold, needsEscapes, renderedLength, writeRendered } from './timestamp-fold.js';
+import { MARKER, findFolds, foldSafeCore, isEscaped, needsEscapes, renderedLength, writeRendered } from './timestamp-fold.js';
 
 /** Events decoded for reading: parallel columns plus the UTF-8 text they index into. */
 export interface EventColumns {
@@ -492,14 +492,17 @@ export function chunkMayContain(raw: Buffer, terms: readonly Uint8Array[]): bool
 }
 
 /**
- * The term a search looks for in a decompressed chunk's stored bytes: the longest that folding
- * cannot hide (every message containing it holds it in its stored bytes too); undefined when there
- * is none (no terms, or every term could straddle a folded timestamp).
+ * What a search looks for in a decompressed chunk's stored bytes: the longest term, or longest
+ * part of a term, that folding cannot hide (every message containing the term holds it in its
+ * stored bytes too); undefined when there is none (no terms, or nothing of 4+ bytes is safe).
  */
 export function chunkProbe(raw: Buffer, terms: readonly Uint8Array[]): Uint8Array | undefined {
   const folded = raw[0] === FOLDED_VERSION;
   let probe: Uint8Array | undefined;
-  for (const t of terms) if ((!probe || t.length > probe.length) && !(folded && mayStraddleFold(t))) probe = t;
+  for (const t of terms) {
+    const candidate = folded ? foldSafeCore(t) : t;
+    if (candidate && (!probe || candidate.length > probe.length)) probe = candidate;
+  }
   return probe;
 }
 

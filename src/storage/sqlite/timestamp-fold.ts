@@ -358,6 +358,36 @@ export function mayStraddleFold(term: Uint8Array): boolean {
 
 const straddleCache = new Map<string, boolean>();
 
+/**
+ * The longest part of term that cannot straddle a folded rendering (itself when term cannot),
+ * at least MIN_CORE bytes, or undefined. Every message holding term holds this part in its folded
+ * bytes too, so a search can look for it there: a hex id with digits at either end (which could
+ * run into an epoch-ms or a time) is found by its middle instead of restoring every chunk.
+ */
+export function foldSafeCore(term: Uint8Array): Uint8Array | undefined {
+  if (!mayStraddleFold(term)) return term;
+  const key = Buffer.from(term.buffer, term.byteOffset, term.byteLength).toString('latin1');
+  if (coreCache.has(key)) return coreCache.get(key);
+  let core: Uint8Array | undefined;
+  outer: for (let len = Math.min(term.length - 1, MAX_CORE_SEARCH); len >= MIN_CORE; len--) {
+    for (let start = 0; start + len <= term.length; start++) {
+      const part = term.subarray(start, start + len);
+      if (!straddles(part)) {
+        core = part;
+        break outer;
+      }
+    }
+  }
+  if (coreCache.size >= 256) coreCache.clear();
+  coreCache.set(key, core);
+  return core;
+}
+
+/** shorter parts match too much to be worth looking for; longer terms are rare (and costly to try) */
+const MIN_CORE = 4;
+const MAX_CORE_SEARCH = 64;
+const coreCache = new Map<string, Uint8Array | undefined>();
+
 function straddles(term: Uint8Array): boolean {
   for (const b of term) if (b >= FIRST_ESCAPED) return true;
   for (const fmt of FORMATS) {
