@@ -19,7 +19,7 @@ export class BufferPool {
     /** smaller buffers come from Buffer.allocUnsafe as usual */
     private readonly minBytes = 64 * 1024,
     /** idle buffers kept beyond this are left to the garbage collector */
-    private readonly maxFreeBytes = 16 * 1024 * 1024,
+    private readonly maxFreeBytes = 8 * 1024 * 1024,
   ) {}
 
   /** size bytes, over a pooled ArrayBuffer when size is worth pooling (see owns()). */

@@ -84,7 +84,7 @@ export class EventWriter {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.synchronous}`);
       this.db.pragma('busy_timeout = 10000');
-      this.db.pragma('cache_size = -8192');
+      this.db.pragma('cache_size = -4096');
       this.db.pragma('journal_size_limit = 67108864');
     }
     const db = this.db;
