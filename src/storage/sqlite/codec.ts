@@ -321,6 +321,13 @@ export function selectColumns(columns: EventColumns, keep: (i: number) => boolea
  */
 export type ChunkLayout = 'plain' | 'folded';
 
+/**
+ * Match-finder tables for the slow levels (idle recompression): zstd sizes them for the level
+ * (~16 MB at 10 for a 1.4 MB chunk), kept by the writer's compression context for good. These
+ * take 3 MB and compressed the bench's mixed logs 0.2% worse, 20% faster.
+ */
+const COMPACT_TABLES = { hashLog: 18, chainLog: 19 } as const;
+
 /** Encodes sorted events as a compressed chunk. */
 export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL, layout: ChunkLayout = 'plain'): SealedChunk {
   const n = columns.count;
@@ -358,7 +365,7 @@ export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL, l
     for (let i = 0; i < n; i++) w.uvarint(columns.offsets[i + 1]! - columns.offsets[i]!);
     w.bytes(columns.text.subarray(start, end));
   }
-  const data = zstdCompress(w.done(), { compressionLevel: level });
+  const data = zstdCompress(w.done(), level >= 6 ? { compressionLevel: level, ...COMPACT_TABLES } : { compressionLevel: level });
   return {
     data,
     count: n,
