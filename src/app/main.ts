@@ -25,7 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const { trimMalloc, tuneMalloc } = await import('./malloc-tuning.js');
     const tuned = tuneMalloc();
     // What arenas still hold after a burst (small blocks, fragmentation) goes back every few seconds.
-    if (tuned) setInterval(trimMalloc, 2_000).unref();
+    if (tuned) setInterval(trimMalloc, 1_000).unref();
     // Loaded only for `server`: the agent and the CLI stay light (the agent's RSS is a target).
     const { startServer } = await import('./server.js');
     const running = await startServer(config);

@@ -127,7 +127,7 @@ export class SqliteLogStore implements LogStore {
     this.db.pragma('busy_timeout = 10000');
     // Reads are mostly of chunk blobs read once (the OS page cache keeps the file): a small page
     // cache keeps the server's memory bounded (docs/storage.md, Memory).
-    this.db.pragma('cache_size = -4096');
+    this.db.pragma('cache_size = -2048');
     this.scanBatchSize = options.scanBatchSize ?? 1_000;
     this.cache = new ChunkCache(options.chunkCacheBytes ?? 8 * 1024 * 1024);
     this.migrate();
