@@ -3,7 +3,7 @@
  * store applies the filter pattern itself) the pattern over the candidates. Free of SQLite and of
  * threads, so the scan thread and the in-process path run the same code.
  */
-import { chunkProbe, chunkText, decodeChunkColumns, decodeChunkMatching, decompressChunk, messageAt, type EventColumns } from './codec.js';
+import { chunkProbe, chunkText, decodeChunkColumns, decodeChunkMatching, decompressChunk, messageAt, segmentAt, type EventColumns } from './codec.js';
 import { mayContain } from './ngram-filter.js';
 import type { CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 
@@ -15,17 +15,7 @@ export function matchingEvents(columns: EventColumns, terms: readonly Buffer[]):
   let idx = 0;
   let pos = text.indexOf(first, offsets[0]);
   while (pos !== -1 && pos < offsets[count]!) {
-    // The event holding pos: offsets only grow, so walk forward (binary search for long jumps).
-    if (offsets[idx + 1]! <= pos) {
-      let lo = idx + 1;
-      let hi = count - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (offsets[mid + 1]! <= pos) lo = mid + 1;
-        else hi = mid;
-      }
-      idx = lo;
-    }
+    idx = segmentAt(offsets, count, idx, pos);
     const start = offsets[idx]!;
     const end = offsets[idx + 1]!;
     if (pos + first.length <= end) {

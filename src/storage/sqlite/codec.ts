@@ -578,16 +578,7 @@ export function decodeChunkMatching(raw: Buffer, probe: Uint8Array): EventColumn
   let found = 0;
   let k = 0;
   for (let pos = stored.indexOf(probe); pos !== -1; ) {
-    if (starts[k + 1]! <= pos) {
-      let lo = k + 1;
-      let hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (starts[mid + 1]! <= pos) lo = mid + 1;
-        else hi = mid;
-      }
-      k = lo;
-    }
+    k = segmentAt(starts, n, k, pos);
     if (pos + probe.length <= starts[k + 1]!) {
       if (!hit[order[k]!]) found++;
       hit[order[k]!] = 1;
@@ -607,6 +598,23 @@ export function decodeChunkMatching(raw: Buffer, probe: Uint8Array): EventColumn
     from[j++] = starts[position[i]!]!;
   }
   return restoreEvents(c, picked, from);
+}
+
+/**
+ * The segment k >= from with bounds[k] <= pos < bounds[k + 1] (bounds ascending, count segments):
+ * where a match found at byte pos lies. Matches come in order, so it walks forward from the last
+ * one, by binary search for long jumps.
+ */
+export function segmentAt(bounds: Uint32Array, count: number, from: number, pos: number): number {
+  if (bounds[from + 1]! > pos) return from;
+  let lo = from + 1;
+  let hi = count - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (bounds[mid + 1]! <= pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Restores event i's message into a scratch buffer: bytes in scratch[0, returned length). */
