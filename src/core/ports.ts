@@ -91,6 +91,11 @@ export interface AppendResult {
   readonly firstId: number;
 }
 
+/** A batch's messages joined into one string, every character ASCII (so its length is its UTF-8 size). */
+export interface AsciiText {
+  readonly joined: string;
+}
+
 /** A generic configuration record (metric filters, subscription filters, tags, policies, ...). */
 export interface ResourceRecord<T = unknown> {
   readonly key: string;
@@ -155,8 +160,10 @@ export interface LogStore {
   /**
    * Appends events (already validated, in chronological order) to an existing stream and commits
    * them durably before resolving. Throws ResourceNotFoundException when the group or stream is gone.
+   * `text`, when given, is what the caller already computed: all messages joined, known ASCII
+   * (a store may use it instead of joining and measuring them again).
    */
-  appendEvents(scope: Scope, groupName: string, streamName: string, events: readonly InputLogEvent[], ingestionTime: number): Promise<AppendResult>;
+  appendEvents(scope: Scope, groupName: string, streamName: string, events: readonly InputLogEvent[], ingestionTime: number, text?: AsciiText): Promise<AppendResult>;
   /** Events of one stream in (timestamp, id) order, in the direction asked. */
   readStream(scope: Scope, groupName: string, streamName: string, query: ReadStreamQuery): Promise<StoredLogEvent[]>;
   /** Events of a group in (timestamp, id) order, batch by batch; stops when the signal aborts. */

@@ -76,6 +76,19 @@ describe('PutLogEvents', () => {
     expect(got.events).toHaveLength(4);
   });
 
+  it('counts an all-ASCII batch exactly too: 1,048,576 bytes pass, one more fails', async () => {
+    const s = await newStream();
+    const now = Date.now();
+    const budget = 1_048_576 - 3 * 26;
+    const exact = ['a'.repeat(500_000), 'b'.repeat(500_000), 'c'.repeat(budget - 1_000_000)];
+    const toEvents = (messages: string[]) => messages.map((message) => ({ timestamp: now, message }));
+    await logs.send(new PutLogEventsCommand({ logGroupName: 'g', logStreamName: s, logEvents: toEvents(exact) }));
+    const err = await errorOf(() => logs.send(new PutLogEventsCommand({ logGroupName: 'g', logStreamName: s, logEvents: toEvents([...exact.slice(0, 2), `${exact[2]}c`]) })));
+    expect(err.message).toBe('Upload too large: 1048577 bytes exceeds limit of 1048576');
+    const got = await logs.send(new GetLogEventsCommand({ logGroupName: 'g', logStreamName: s, startFromHead: true }));
+    expect(got.events?.map((e) => e.message)).toEqual(exact);
+  });
+
   it('fails the whole call when events are out of order', async () => {
     const s = await newStream();
     const now = Date.now();

@@ -56,6 +56,18 @@ describe('chunk codec', () => {
     );
   });
 
+  it('writes the same head batch from a caller\'s joined ASCII text (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: fc.constantFrom(...'ab 0{}":\\\n\t'.split('')), maxLength: 20 }), { maxLength: 40 }), (texts) => {
+        const timestamps = texts.map((_, i) => 1_700_000_000_000 + i);
+        const plain = encodeHeadBatch(timestamps, texts);
+        const hinted = encodeHeadBatch(timestamps, texts, Buffer.allocUnsafe, texts.join(''));
+        expect(hinted.bytes).toBe(plain.bytes);
+        expect(hinted.data.equals(plain.data)).toBe(true);
+      }),
+    );
+  });
+
   it('merges head batches into (timestamp, id) order', () => {
     const a = decodeHeadBatch(encodeHeadBatch([1, 5, 9], ['a1', 'a5', 'a9']).data, 10, 100);
     const b = decodeHeadBatch(encodeHeadBatch([5, 6], ['b5', 'b6']).data, 20, 200);

@@ -1,5 +1,6 @@
 import { InvalidParameterException, ResourceNotFoundException } from '../errors.js';
 import { EVENT_OVERHEAD_BYTES, MAX_AGE_MS, MAX_BATCH_BYTES, MAX_BATCH_SPAN_MS, MAX_FUTURE_MS } from '../limits.js';
+import type { AsciiText } from '../ports.js';
 import type { InputLogEvent, Scope } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { requireLogGroup } from './log-groups.js';
@@ -48,9 +49,22 @@ export function batchBytes(events: readonly InputLogEvent[]): number {
   return total;
 }
 
+/**
+ * The batch's messages joined, when all of them are ASCII (nearly always): one native length check
+ * then gives the exact UTF-8 size, where counting character by character in JavaScript cost ~1 ms
+ * per 10,000-event request, and the store writes the joined text without joining it again.
+ */
+function asciiText(events: readonly InputLogEvent[]): AsciiText | undefined {
+  const messages = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) messages[i] = events[i]!.message;
+  const joined = messages.join('');
+  return Buffer.byteLength(joined, 'utf8') === joined.length ? { joined } : undefined;
+}
+
 export async function putLogEvents(deps: CoreDeps, scope: Scope, input: PutLogEventsRequest): Promise<PutLogEventsResponse> {
   const events = input.logEvents;
-  const size = batchBytes(events);
+  const text = asciiText(events);
+  const size = text ? text.joined.length + EVENT_OVERHEAD_BYTES * events.length : batchBytes(events);
   if (size > MAX_BATCH_BYTES) {
     throw new InvalidParameterException(`Upload too large: ${size} bytes exceeds limit of ${MAX_BATCH_BYTES}`);
   }
@@ -80,7 +94,10 @@ export async function putLogEvents(deps: CoreDeps, scope: Scope, input: PutLogEv
   }
 
   // appendEvents itself reports a missing stream; look it up only when nothing is appended.
-  if (accepted.length > 0) await deps.store.appendEvents(scope, input.logGroupName, input.logStreamName, accepted, now);
+  if (accepted.length > 0) {
+    const whole = accepted.length === events.length ? text : undefined;
+    await deps.store.appendEvents(scope, input.logGroupName, input.logStreamName, accepted, now, whole);
+  }
   else if (!(await deps.store.getLogStream(scope, input.logGroupName, input.logStreamName))) {
     throw new ResourceNotFoundException('The specified log stream does not exist.');
   }

@@ -69,10 +69,12 @@ export function encodeHeadBatch(
   timestamps: ArrayLike<number>,
   messages: readonly string[],
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
+  /** the messages joined, when the caller knows them to be ASCII */
+  asciiJoined?: string,
 ): { data: Buffer; bytes: number } {
   const n = messages.length;
-  const joined = messages.join('');
-  const ascii = Buffer.byteLength(joined, 'utf8') === joined.length;
+  const joined = asciiJoined ?? messages.join('');
+  const ascii = asciiJoined !== undefined || Buffer.byteLength(joined, 'utf8') === joined.length;
   // Not the joined string's length otherwise: a lone surrogate ending one message and one starting
   // the next would pair up and encode differently.
   let bytes = joined.length;

@@ -28,6 +28,7 @@ import { InlineWriterClient, ThreadWriterClient, type WriterClient } from './wri
 import { ResourceAlreadyExistsException, ResourceNotFoundException } from '../../core/errors.js';
 import type {
   AppendedEvents,
+  AsciiText,
   AppendResult,
   ListLogGroupsQuery,
   ListLogStreamsQuery,
@@ -418,6 +419,7 @@ export class SqliteLogStore implements LogStore {
     streamName: string,
     events: readonly InputLogEvent[],
     ingestionTime: number,
+    text?: AsciiText,
   ): Promise<AppendResult> {
     const group = this.requireGroup(scope, groupName);
     const stream = this.stmts.streamIdByName.get(group.id, streamName);
@@ -437,7 +439,7 @@ export class SqliteLogStore implements LogStore {
       if (event.timestamp < minTs) minTs = event.timestamp;
       if (event.timestamp > maxTs) maxTs = event.timestamp;
     }
-    const { data, bytes } = encodeHeadBatch(timestamps, messages, (size) => this.buffers.take(size));
+    const { data, bytes } = encodeHeadBatch(timestamps, messages, (size) => this.buffers.take(size), text?.joined);
     await this.writer.request({
       type: 'append',
       item: { groupId: group.id, streamId: stream.id, firstId, count: n, minTs, maxTs, ingestionTime, rawBytes: bytes, data },
