@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decompress } from 'zstd-napi';
-import { ChunkInflater, chunkMayContain, chunkProbe, decodeChunk, decodeChunkLazily, decodeChunkMatching, encodeChunk, encodeMessages, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
+import { ChunkInflater, chunkMayContain, chunkProbe, chunkText, decodeChunk, decodeChunkLazily, decodeChunkMatching, encodeChunk, encodeMessages, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
 import { foldSafeCore, mayStraddleFold } from '../../src/storage/sqlite/timestamp-fold.js';
 import { DEFAULT_WRITER_OPTIONS } from '../../src/storage/sqlite/defaults.js';
 import { SqliteLogStore } from '../../src/storage/sqlite/sqlite-store.js';
@@ -146,6 +146,9 @@ describe('folded chunks (version 2)', () => {
         const probe = chunkProbe(raw, [term]);
         if (!probe) return; // the search decodes the whole chunk instead
         const got = decodeChunkMatching(raw, probe);
+        // Given where the probe first is (as a search knows from its first look), the same events.
+        const firstAt = chunkText(raw).indexOf(probe);
+        if (firstAt !== -1) expect(Array.from(decodeChunkMatching(raw, probe, firstAt).ids)).toEqual(Array.from(got.ids));
         const want = events.filter((e) => Buffer.from(e.message, 'utf8').includes(term));
         const gotIds = Array.from(got.ids);
         // Every holder is there, in id order, each exactly as stored; others may come along (checked by the caller).

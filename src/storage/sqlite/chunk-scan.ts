@@ -65,9 +65,10 @@ export function scanChunk(
   if (filter && terms.length > 0 && !terms.every((t) => mayContain(filter, t))) return undefined;
   const raw = inflate(data);
   const probe = chunkProbe(raw, terms);
-  if (probe && chunkText(raw).indexOf(probe) === -1) return undefined;
+  const firstAt = probe ? chunkText(raw).indexOf(probe) : -1;
+  if (probe && firstAt === -1) return undefined;
   // With a probe, only the events whose stored bytes hold it are decoded (and checked as usual).
-  const columns = probe ? decodeChunkMatching(raw, probe) : decodeChunkColumns(raw);
+  const columns = probe ? decodeChunkMatching(raw, probe, firstAt) : decodeChunkColumns(raw);
   const selected = selectEvents(columns, terms, pattern);
   return selected ? { columns, selected } : undefined;
 }

@@ -565,41 +565,57 @@ export function decodeChunkColumns(raw: Buffer): EventColumns {
  * search restores a handful of messages instead of the chunk's 10,000 (restoring all of a version 2
  * chunk costs ~2.5 ms, three times its decompression). Version 1 chunks decode whole (no cost).
  */
-export function decodeChunkMatching(raw: Buffer, probe: Uint8Array): EventColumns {
-  const c = readStoredColumns(raw);
-  const { count: n, offsets, stored, keys } = c;
-  if (!keys) return { count: n, ids: c.ids, timestamps: c.timestamps, ingestionTimes: c.ingestionTimes, offsets, text: stored, ascii: c.ascii };
-  // Stored bytes are laid out group by group: where each event's start in that layout, by position.
+export function decodeChunkMatching(raw: Buffer, probe: Uint8Array, firstAt?: number): EventColumns {
+  if (raw[0] !== FOLDED_VERSION) return decodeChunkColumns(raw);
+  // Only the lengths are decoded for every event; ids and times only as far as the last hit.
+  const r = new ByteReader(raw);
+  r.uvarint();
+  const ascii = (r.uvarint() & CHUNK_ASCII) !== 0;
+  const n = r.uvarint();
+  const columnAt = [r.at, 0, 0];
+  let at = r.at;
+  for (let c = 0; c < 3; c++) {
+    if (c > 0) columnAt[c] = at;
+    for (let k = 0; k < n; ) {
+      if (at >= raw.length) throw new Error('chunk truncated');
+      if (raw[at++]! < 0x80) k++;
+    }
+  }
+  const offsets = new Uint32Array(n + 1);
+  at = readVarints(raw, at, n, offsets, false);
+  if (at + n + offsets[n]! > raw.length) throw new Error('chunk truncated');
+  const keys = raw.subarray(at, at + n);
+  const stored = raw.subarray(at + n, at + n + offsets[n]!);
+  // Stored bytes are laid out group by group: each group position's start in that layout.
   const order = groupOrder(keys);
   const starts = new Uint32Array(n + 1);
   for (let k = 0; k < n; k++) {
     const i = order[k]!;
     starts[k + 1] = starts[k]! + offsets[i + 1]! - offsets[i]!;
   }
-  const hit = new Uint8Array(n);
-  let found = 0;
+  // After a hit the search moves on to the next event, so each event is hit at most once.
+  const hits: Array<[event: number, from: number]> = [];
   let k = 0;
-  for (let pos = stored.indexOf(probe); pos !== -1; ) {
+  for (let pos = firstAt ?? stored.indexOf(probe); pos !== -1; ) {
     k = segmentAt(starts, n, k, pos);
     if (pos + probe.length <= starts[k + 1]!) {
-      if (!hit[order[k]!]) found++;
-      hit[order[k]!] = 1;
+      hits.push([order[k]!, starts[k]!]);
       if (k + 1 >= n) break;
       pos = stored.indexOf(probe, starts[k + 1]!);
     } else {
       pos = stored.indexOf(probe, pos + 1);
     }
   }
-  const picked = new Uint32Array(found);
-  const from = new Uint32Array(found);
-  const position = new Uint32Array(n);
-  for (let q = 0; q < n; q++) position[order[q]!] = q;
-  for (let i = 0, j = 0; i < n; i++) {
-    if (!hit[i]) continue;
-    picked[j] = i;
-    from[j++] = starts[position[i]!]!;
-  }
-  return restoreEvents(c, picked, from);
+  hits.sort((a, b) => a[0] - b[0]);
+  const upTo = hits.length > 0 ? hits[hits.length - 1]![0] + 1 : 0;
+  const ids = new Float64Array(upTo);
+  const timestamps = new Float64Array(upTo);
+  const ingestionTimes = new Float64Array(upTo);
+  readVarints(raw, columnAt[0]!, upTo, ids, true);
+  readVarints(raw, columnAt[1]!, upTo, timestamps, true);
+  readVarints(raw, columnAt[2]!, upTo, ingestionTimes, true);
+  const columns: StoredColumns = { version: FOLDED_VERSION, ascii, count: n, ids, timestamps, ingestionTimes, offsets, keys, stored };
+  return restoreEvents(columns, Uint32Array.from(hits, (h) => h[0]), Uint32Array.from(hits, (h) => h[1]));
 }
 
 /**
@@ -690,7 +706,10 @@ class FoldedColumns implements EventColumns {
   }
 }
 
-/** Version 2 events `picked` (ascending), whose stored bytes start at `from`, restored into new columns. */
+/**
+ * Version 2 events `picked` (ascending), whose stored bytes start at `from`, restored into new
+ * columns (c's ids and times need to reach only the last picked event).
+ */
 function restoreEvents(c: StoredColumns, picked: Uint32Array, from: Uint32Array): EventColumns {
   const m = picked.length;
   const { stored, offsets } = c;

@@ -94,7 +94,7 @@ interface HeadRow {
 }
 
 /** Chunks a scan asks the scan thread for ahead of the merge: enough to keep it busy, few enough that a first page wastes little. */
-const SCAN_AHEAD_CHUNKS = 6;
+const SCAN_AHEAD_CHUNKS = 16;
 
 function compileOrUndefined(source: string): CompiledFilterPattern | undefined {
   try {
