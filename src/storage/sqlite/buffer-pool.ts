@@ -49,9 +49,4 @@ export class BufferPool {
     this.free.push(buffer);
     this.freeBytes += buffer.byteLength;
   }
-
-  /** bytes held idle (for tests) */
-  get idleBytes(): number {
-    return this.freeBytes;
-  }
 }

@@ -52,7 +52,7 @@ export function selectEvents(columns: EventColumns, terms: readonly Buffer[], pa
 
 /**
  * Searches one stored chunk. Undefined when its filter or its text rules it out; columns are
- * decoded only for chunks whose text holds the longest term (chunkMayContain). `inflate` may reuse its buffer (the
+ * decoded only for chunks whose text holds the probe (chunkProbe). `inflate` may reuse its buffer (the
  * result is then valid until its next call).
  */
 export function scanChunk(

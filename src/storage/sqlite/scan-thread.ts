@@ -78,7 +78,8 @@ function serve(request: ChunkSearchRequest): ChunkSearchReply {
   const row = chunkData.get(request.chunkId);
   if (!row) return { seq: request.seq }; // dropped by retention or a delete meanwhile
   read(row.data.length);
-  const found = scanChunk(row.data, filter, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined, inflate);
+  // The filter has passed above: scanChunk need not test it again.
+  const found = scanChunk(row.data, undefined, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined, inflate);
   if (!found) return { seq: request.seq };
   const c = compactColumns(found.columns, found.selected);
   return { seq: request.seq, columns: { count: c.count, ids: c.ids, timestamps: c.timestamps, ingestionTimes: c.ingestionTimes, offsets: c.offsets, text: c.text, ascii: c.ascii } };
