@@ -123,3 +123,74 @@ describe('scan thread', () => {
     expect(events.length).toBe(all.filter((e) => e.message.includes('ERROR')).length);
   });
 });
+
+describe('scan thread, many chunks', () => {
+  // Filters are tested in blocks of 128 chunks, and at most 16 searches run ahead: 330 chunks here.
+  let manyDir: string;
+  let many: SqliteLogStore;
+  let events: StoredLogEvent[];
+  const rare = (i: number) => i % 997 === 3;
+
+  beforeAll(async () => {
+    manyDir = mkdtempSync(join(tmpdir(), 'logharbor-scan-many-'));
+    many = new SqliteLogStore({ path: join(manyDir, 'test.db'), synchronous: 'NORMAL', writer: { sealEvents: 40 } });
+    await many.createLogGroup(scope, { name: 'g', creationTime: T0, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
+    for (const s of [0, 1, 2]) await many.createLogStream(scope, 'g', `s${s}`, T0);
+    for (let b = 0; b < 110; b++) {
+      for (const s of [0, 1, 2]) {
+        const batch = Array.from({ length: 40 }, (_, k) => {
+          const i = (b * 3 + s) * 40 + k;
+          return { timestamp: T0 + b * 1_000 + k * 7 + s, message: `INFO ${WORDS[i % WORDS.length]} request ${i}${rare(i) ? ' ChecksumMismatchError' : ''}` };
+        });
+        await many.appendEvents(scope, 'g', `s${s}`, batch, T0 + 1);
+      }
+    }
+    await many.sealAll();
+    events = [];
+    for await (const batch of many.scan(scope, 'g', { descending: false })) events.push(...batch);
+  });
+
+  afterAll(async () => {
+    await many.close();
+    rmSync(manyDir, { recursive: true, force: true });
+  });
+
+  async function search(source: string, descending: boolean, from?: EventPosition): Promise<StoredLogEvent[]> {
+    const pattern = compileFilterPattern(source, { context: 'filter-log-events' });
+    const out: StoredLogEvent[] = [];
+    for await (const batch of many.scan(scope, 'g', { descending, requiredTerms: requiredTerms(pattern), filterPattern: source, ...(from ? { from } : {}) })) out.push(...batch);
+    return out;
+  }
+
+  it('holds 330 chunks', () => {
+    expect(events.length).toBe(110 * 3 * 40);
+  });
+
+  for (const source of ['ChecksumMismatchError', '"request 1"', 'ZZqqXXyyWWvv', 'INFO']) {
+    for (const descending of [false, true]) {
+      it(`finds exactly what ${source} matches across filter blocks (${descending ? 'descending' : 'ascending'})`, async () => {
+        const pattern = compileFilterPattern(source, { context: 'filter-log-events' });
+        const expected = events.filter((e) => pattern.matches(e.message));
+        if (descending) expected.reverse();
+        expect(ids(await search(source, descending))).toEqual(ids(expected));
+      });
+    }
+  }
+
+  it('resumes from the middle of the chunks', async () => {
+    const all = await search('ChecksumMismatchError', false);
+    expect(all.length).toBe(events.filter((e) => e.message.includes('ChecksumMismatchError')).length);
+    expect(all.length).toBeGreaterThan(10);
+    const half = Math.floor(all.length / 2);
+    const rest = await search('ChecksumMismatchError', false, { timestamp: all[half]!.timestamp, id: all[half]!.id });
+    expect(ids(rest)).toEqual(ids(all.slice(half + 1)));
+  });
+
+  it('stops early and still answers the next search', async () => {
+    for await (const batch of many.scan(scope, 'g', { descending: false, requiredTerms: ['INFO'], filterPattern: 'INFO' })) {
+      expect(batch.length).toBeGreaterThan(0);
+      break;
+    }
+    expect((await search('ChecksumMismatchError', true)).length).toBeGreaterThan(10);
+  });
+});

@@ -12,7 +12,7 @@ import { compactColumns, scanChunk } from './chunk-scan.js';
 import { ChunkInflater } from './codec.js';
 import { mayContain } from './ngram-filter.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
-import type { ChunkSearchReply, ChunkSearchRequest, ScanThreadMessage } from './scan-client.js';
+import type { ChunkFilterRequest, ChunkSearchReply, ScanThreadMessage, ScanThreadRequest } from './scan-client.js';
 
 const port = parentPort;
 if (!port) throw new Error('scan-thread.ts runs only as a worker thread');
@@ -39,7 +39,7 @@ function patternOf(source: string): CompiledFilterPattern {
   return compiled;
 }
 
-let queue: ChunkSearchRequest[] = [];
+let queue: ScanThreadRequest[] = [];
 let pumping = false;
 
 /**
@@ -68,17 +68,25 @@ function read(bytes: number): void {
   collectYoung();
 }
 
-function serve(request: ChunkSearchRequest): ChunkSearchReply {
+function filterChunks(request: ChunkFilterRequest): ChunkSearchReply {
   const terms = request.terms.map((t) => Buffer.from(t, 'utf8'));
-  const filter = terms.length > 0 ? chunkFilter.get(request.chunkId)?.filter : undefined;
-  if (filter) read(filter.length);
-  // The filter first: a chunk it rules out is never read (at 10M events a rare-id search read
-  // ~140 MB of chunk blobs only to skip them: 442 ms).
-  if (filter && !terms.every((t) => mayContain(filter, t))) return { seq: request.seq };
+  const passed = new Uint8Array(request.chunkIds.length);
+  request.chunkIds.forEach((id, k) => {
+    const filter = chunkFilter.get(id)?.filter;
+    if (filter) read(filter.length);
+    // A chunk without a filter row cannot be ruled out here (its search finds out).
+    passed[k] = !filter || terms.every((t) => mayContain(filter, t)) ? 1 : 0;
+  });
+  return { seq: request.seq, passed };
+}
+
+function serve(request: ScanThreadRequest): ChunkSearchReply {
+  if (request.type === 'filter') return filterChunks(request);
+  // The chunk's filter has passed (filterChunks): the store asks only for chunks it admitted.
+  const terms = request.terms.map((t) => Buffer.from(t, 'utf8'));
   const row = chunkData.get(request.chunkId);
   if (!row) return { seq: request.seq }; // dropped by retention or a delete meanwhile
   read(row.data.length);
-  // The filter has passed above: scanChunk need not test it again.
   const found = scanChunk(row.data, undefined, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined, inflate);
   if (!found) return { seq: request.seq };
   const c = compactColumns(found.columns, found.selected);
@@ -98,7 +106,8 @@ function pump(): void {
     reply = { seq: request.seq, error: err instanceof Error ? err.message : String(err) };
   }
   const c = reply.columns;
-  port!.postMessage(reply, c ? ([c.ids.buffer, c.timestamps.buffer, c.ingestionTimes.buffer, c.offsets.buffer, c.text.buffer] as ArrayBuffer[]) : []);
+  const moved = c ? [c.ids.buffer, c.timestamps.buffer, c.ingestionTimes.buffer, c.offsets.buffer, c.text.buffer] : reply.passed ? [reply.passed.buffer] : [];
+  port!.postMessage(reply, moved as ArrayBuffer[]);
   setImmediate(pump);
 }
 

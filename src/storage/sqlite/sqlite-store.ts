@@ -19,7 +19,7 @@ import { decodeChunkLazily, decodeHeadBatch, encodeChunk, encodeHeadBatch, messa
 import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
 import type { WriterOptions } from './event-writer.js';
 import { ChunkCache } from './chunk-cache.js';
-import { isWait, mergeSegments, type Segment } from './merge.js';
+import { isWait, mergeSegments, type Opened, type Segment } from './merge.js';
 import { scanChunk, selectEvents } from './chunk-scan.js';
 import { ScanThreadClient } from './scan-client.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
@@ -95,6 +95,8 @@ interface HeadRow {
 
 /** Chunks a scan asks the scan thread for ahead of the merge: enough to keep it busy, few enough that a first page wastes little. */
 const SCAN_AHEAD_CHUNKS = 16;
+/** Chunks whose filters a scan thread tests in one request. */
+const FILTER_BLOCK_CHUNKS = 128;
 
 function compileOrUndefined(source: string): CompiledFilterPattern | undefined {
   try {
@@ -538,15 +540,68 @@ export class SqliteLogStore implements LogStore {
     const chunks = this.stmts.groupChunks.all(group.id, lo, hi).filter((c) => names.has(c.stream_id));
     // The order the merge opens them in, so requests run ahead of it.
     chunks.sort(query.descending ? (a, b) => b.max_ts - a.max_ts : (a, b) => a.min_ts - b.min_ts);
+    // With terms, the chunks' filters are tested in blocks by the scan threads first, and only the
+    // chunks they admit are searched; up to SCAN_AHEAD_CHUNKS searches run ahead of the merge.
+    const admitted: Array<Uint8Array | undefined> = [];
+    const filtering = new Map<number, Promise<void>>();
+    let finished = false;
+    const requestBlock = (b: number): Promise<void> | undefined => {
+      if (!scanner || termTexts.length === 0 || admitted[b] || b * FILTER_BLOCK_CHUNKS >= chunks.length) return undefined;
+      let pending = filtering.get(b);
+      if (!pending) {
+        const ids = chunks.slice(b * FILTER_BLOCK_CHUNKS, (b + 1) * FILTER_BLOCK_CHUNKS).map((c) => c.id);
+        pending = scanner.filterChunks(scanId, ids, termTexts).then((passed) => {
+          admitted[b] = passed ?? new Uint8Array(ids.length).fill(1);
+          filtering.delete(b);
+          runAhead();
+        });
+        pending.catch(() => undefined);
+        filtering.set(b, pending);
+      }
+      return pending;
+    };
+    // The next block too, so that both threads test filters.
+    const filterBlock = (b: number): Promise<void> | undefined => {
+      const pending = requestBlock(b);
+      requestBlock(b + 1);
+      return pending;
+    };
+    /** Whether chunk k may hold the terms: undefined while its block is being tested. */
+    const admits = (k: number): boolean | undefined => {
+      if (!scanner || termTexts.length === 0) return true;
+      const block = admitted[Math.floor(k / FILTER_BLOCK_CHUNKS)];
+      return block ? block[k % FILTER_BLOCK_CHUNKS] === 1 : undefined;
+    };
     const inFlight = new Map<number, Promise<EventColumns | undefined>>();
     let issued = 0;
-    const runAhead = (k: number) => {
-      while (scanner && issued < chunks.length && issued <= k + SCAN_AHEAD_CHUNKS) {
-        const request = scanner.search(scanId, chunks[issued]!.id, termTexts, pattern?.source);
-        // A failure is reported to the merge when it gets there; one it never reaches is moot.
-        request.catch(() => undefined);
-        inFlight.set(issued++, request);
+    const issue = (k: number) => {
+      const request = scanner!.search(scanId, chunks[k]!.id, termTexts, pattern?.source);
+      // A failure is reported to the merge when it gets there; one it never reaches is moot.
+      request.catch(() => undefined);
+      inFlight.set(k, request);
+    };
+    const runAhead = () => {
+      while (scanner && !finished && issued < chunks.length && inFlight.size < SCAN_AHEAD_CHUNKS) {
+        const admit = admits(issued);
+        if (admit === undefined) {
+          filterBlock(Math.floor(issued / FILTER_BLOCK_CHUNKS));
+          return;
+        }
+        if (admit) issue(issued);
+        issued++;
       }
+    };
+    const openChunk = (k: number): Opened | Promise<Opened> => {
+      if (!admits(k)) return undefined;
+      let request = inFlight.get(k);
+      if (!request) {
+        if (k >= issued) issued = k + 1;
+        issue(k);
+        request = inFlight.get(k)!;
+      }
+      inFlight.delete(k);
+      runAhead();
+      return request.then((columns) => (columns ? { columns } : undefined));
     };
     const segments: Segment[] = chunks.map((c, k) => ({
       minTs: c.min_ts,
@@ -554,10 +609,8 @@ export class SqliteLogStore implements LogStore {
       streamName: names.get(c.stream_id)!,
       open: () => {
         if (scanner) {
-          runAhead(k);
-          const request = inFlight.get(k)!;
-          inFlight.delete(k);
-          return request.then((columns) => (columns ? { columns } : undefined));
+          if (admits(k) !== undefined) return openChunk(k);
+          return filterBlock(Math.floor(k / FILTER_BLOCK_CHUNKS))!.then(() => openChunk(k));
         }
         // Scans do not go through the cache: one search must not evict every reader's chunks.
         const row = this.stmts.chunkData.get(c.id);
@@ -624,6 +677,7 @@ export class SqliteLogStore implements LogStore {
       }
       if (batch.length > 0 && !signal?.aborted) yield take();
     } finally {
+      finished = true;
       scanner?.cancel(scanId);
     }
   }
