@@ -26,7 +26,7 @@ function load(): MallocTuning | null {
 
 /** Applies the settings once, before the store's threads start; false when they could not be. */
 export function tuneMalloc(): boolean {
-  return load()?.configure(64 * 1024, 2) ?? false;
+  return load()?.configure(256 * 1024, 2) ?? false;
 }
 
 /** Gives freed memory back to the system; false when there was none or no addon. */
