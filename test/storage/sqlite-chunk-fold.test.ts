@@ -208,6 +208,22 @@ describe('folded chunks (version 2)', () => {
     expect(messageAt(got, 0)).toBe(events[7]!.message);
   });
 
+  it('find a rare term in every group of lines it occurs in (lines grouped by first byte)', () => {
+    const starts = ['{"level":"info"', '[worker] ', 'GET /x ', '  at Foo.bar ', 'INFO ', 'ERROR '];
+    const events = Array.from({ length: 3000 }, (_, i) => ({
+      id: i + 1,
+      timestamp: 1_717_000_000_000 + i,
+      message: `${starts[(i * 7) % starts.length]}${i}${i % 97 === 5 ? ' ChecksumMismatchError' : ''} tail`,
+    }));
+    const raw = decompress(encodeChunk(columnsOf(events), 3, 'folded').data);
+    const term = Buffer.from('ChecksumMismatchError');
+    const got = decodeChunkMatching(raw, term);
+    const want = events.filter((e) => e.message.includes('ChecksumMismatchError'));
+    expect(new Set(want.map((e) => e.message.charCodeAt(0))).size).toBe(starts.length);
+    expect(Array.from(got.ids)).toEqual(want.map((e) => e.id));
+    for (let j = 0; j < got.count; j++) expect(messageAt(got, j)).toBe(want[j]!.message);
+  });
+
   it('searches folded text for terms that cannot straddle a timestamp, and cannot tell for the others', () => {
     const ts = Date.UTC(2024, 5, 10, 12, 0, 14, 123);
     const columns = columnsOf([{ id: 1, timestamp: ts, message: `{"ts":"${new Date(ts).toISOString()}","msg":"Killed process 4242 (java)"}` }]);
