@@ -195,6 +195,16 @@ export function runLogStoreSuite(backend: string, makeStore: () => Promise<Store
       expect(await collect(store.scan(A, 'g', { descending: false }))).toEqual([]);
       expect(await store.readStream(A, 'g', 's', { direction: 'forward', limit: 10 })).toEqual([]);
       expect((await store.getLogStream(A, 'g', 's'))!.storedBytes).toBe(0);
+      // Appends go to the new group's stream, not the deleted one's.
+      await store.appendEvents(A, 'g', 's', [{ timestamp: 2, message: 'new' }], 2);
+      expect((await store.readStream(A, 'g', 's', { direction: 'forward', limit: 10 })).map((e) => e.message)).toEqual(['new']);
+      await store.deleteLogStream(A, 'g', 's');
+      await expect(store.appendEvents(A, 'g', 's', [{ timestamp: 3, message: 'gone' }], 3)).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
+      await store.createLogStream(A, 'g', 's', 3);
+      await store.appendEvents(A, 'g', 's', [{ timestamp: 4, message: 'again' }], 4);
+      expect((await store.readStream(A, 'g', 's', { direction: 'forward', limit: 10 })).map((e) => e.message)).toEqual(['again']);
+      await store.deleteLogGroup(A, 'g');
+      await expect(store.appendEvents(A, 'g', 's', [{ timestamp: 5, message: 'gone' }], 5)).rejects.toMatchObject({ type: 'ResourceNotFoundException' });
     });
 
     it('enforces retention', async () => {
