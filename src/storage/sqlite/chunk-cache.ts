@@ -20,13 +20,18 @@ export class ChunkCache {
     }
     return hit;
   }
-  set(id: number, columns: EventColumns): void {
+  /** Adds an entry; what it no longer holds (evicted, replaced, or the entry itself when too large) goes to `dropped`. */
+  set(id: number, columns: EventColumns, dropped?: EventColumns[]): void {
     const size = sizeOf(columns);
-    if (size > this.maxBytes) return;
+    if (size > this.maxBytes) {
+      dropped?.push(columns);
+      return;
+    }
     const previous = this.entries.get(id);
     if (previous) {
       this.entries.delete(id);
       this.used -= sizeOf(previous);
+      dropped?.push(previous);
     }
     this.entries.set(id, columns);
     this.used += size;
@@ -34,6 +39,7 @@ export class ChunkCache {
       if (this.used <= this.maxBytes) break;
       this.entries.delete(key);
       this.used -= sizeOf(value);
+      dropped?.push(value);
     }
   }
 }

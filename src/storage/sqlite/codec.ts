@@ -434,10 +434,26 @@ export function decodeChunk(data: Uint8Array): EventColumns {
  * version 2 messages are restored one by one as messageAt reads them, not all 10,000 at once
  * (~2.5 ms a chunk); reading `text` or `offsets` restores them all.
  */
-export function decodeChunkLazily(data: Uint8Array): EventColumns {
-  const stored = readStoredColumns(zstdDecompress(data));
+export function decodeChunkLazily(data: Uint8Array, allocate?: (size: number) => Buffer): EventColumns {
+  const stored = readStoredColumns(allocate ? inflateInto(data, allocate) : zstdDecompress(data));
   if (!stored.keys) return { count: stored.count, ids: stored.ids, timestamps: stored.timestamps, ingestionTimes: stored.ingestionTimes, offsets: stored.offsets, text: stored.stored, ascii: stored.ascii };
   return new FoldedColumns(stored);
+}
+
+let sharedDctx: InstanceType<typeof zstdBinding.DCtx> | undefined;
+
+/** Decompresses into a buffer of the caller's (at least the frame's content size). */
+function inflateInto(data: Uint8Array, allocate: (size: number) => Buffer): Buffer {
+  const size = zstdBinding.getFrameContentSize(data);
+  if (size === null) return zstdDecompress(data);
+  const into = allocate(size);
+  sharedDctx ??= new zstdBinding.DCtx();
+  return into.subarray(0, sharedDctx.decompress(into, data));
+}
+
+/** The memory a chunk decoded by decodeChunkLazily holds its stored bytes in (for reuse once nothing reads it). */
+export function chunkMemory(columns: EventColumns): ArrayBuffer {
+  return (columns instanceof FoldedColumns ? columns.storedBytes : columns.text).buffer as ArrayBuffer;
 }
 
 /**
@@ -678,6 +694,10 @@ class FoldedColumns implements EventColumns {
 
   get offsets(): Uint32Array {
     return this.all().offsets;
+  }
+
+  get storedBytes(): Buffer {
+    return this.stored.stored;
   }
 
   get heldBytes(): number {

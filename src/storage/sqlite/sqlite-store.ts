@@ -15,7 +15,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BufferPool } from './buffer-pool.js';
 import { HeadBatchEvents } from './head-batch-events.js';
-import { decodeChunkLazily, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, type EventColumns } from './codec.js';
+import { chunkMemory, decodeChunkLazily, decodeHeadBatch, encodeChunk, encodeHeadBatch, messageAt, type EventColumns } from './codec.js';
 import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
 import type { WriterOptions } from './event-writer.js';
 import { ChunkCache } from './chunk-cache.js';
@@ -99,6 +99,8 @@ type HeadBounds = Omit<HeadRow, 'data'>;
 
 /** Chunks a scan asks the scan thread for ahead of the merge: enough to keep it busy, few enough that a first page wastes little. */
 const SCAN_AHEAD_CHUNKS = 16;
+/** Decoded chunks' buffers kept for reuse (see chunkBuffer). */
+const SPARE_CHUNK_BUFFERS = 2;
 /** Streams whose ids appends remember (see appendTarget). */
 const APPEND_TARGETS = 10_000;
 /** Chunks whose filters a scan thread tests in one request. */
@@ -119,6 +121,8 @@ export class SqliteLogStore implements LogStore {
   private readonly scanBatchSize: number;
   private readonly writer: WriterClient;
   private readonly cache: ChunkCache;
+  /** memory of decoded chunks the cache let go of, for the next ones (chunkBuffer) */
+  private readonly spareChunkMemory: ArrayBuffer[] = [];
   private readonly appendTargets = new Map<string, { groupId: number; streamId: number }>();
   private readonly scanner: ScanThreadClient | undefined;
   private nextEventId: number;
@@ -484,14 +488,36 @@ export class SqliteLogStore implements LogStore {
     return this.listeners.subscribe(listener);
   }
 
-  private decodeCached(chunkId: number): EventColumns | undefined {
+  /** dropped: what the cache let go of, which the caller may still be reading (see readStream). */
+  private decodeCached(chunkId: number, dropped: EventColumns[]): EventColumns | undefined {
     const hit = this.cache.get(chunkId);
     if (hit) return hit;
     const row = this.stmts.chunkData.get(chunkId);
     if (!row) return undefined; // dropped by retention or a delete meanwhile
-    const columns = decodeChunkLazily(row.data);
-    this.cache.set(chunkId, columns);
+    const columns = decodeChunkLazily(row.data, (size) => this.chunkBuffer(size));
+    this.cache.set(chunkId, columns, dropped);
     return columns;
+  }
+
+  /**
+   * Memory for a decompressed chunk: one the cache let go of when there is one. A fresh ~1 MB
+   * buffer per GetLogEvents page was page-faulted in and left for V8 to collect (in-process
+   * readStream at 10M events: see docs/storage.md).
+   */
+  private chunkBuffer(size: number): Buffer {
+    const k = this.spareChunkMemory.findIndex((b) => b.byteLength >= size);
+    if (k === -1) return Buffer.allocUnsafeSlow(size);
+    const [memory] = this.spareChunkMemory.splice(k, 1);
+    return Buffer.from(memory!, 0, size);
+  }
+
+  /** After a read: what the cache dropped during it is no longer read by anyone. */
+  private recycle(dropped: readonly EventColumns[]): void {
+    for (const columns of dropped) {
+      if (this.spareChunkMemory.length >= SPARE_CHUNK_BUFFERS) return;
+      const memory = chunkMemory(columns);
+      if (memory.byteLength >= 64 * 1024) this.spareChunkMemory.push(memory);
+    }
   }
 
   private headSegment(row: HeadRow | HeadBounds, streamName: string): Segment {
@@ -512,10 +538,15 @@ export class SqliteLogStore implements LogStore {
     // later, are of one snapshot (a seal in between cannot hide a batch from both lists, and a
     // head batch's data is read only when the page gets to it: reading every head's data up front
     // cost GetLogEvents ~2.5 ms with 4 MB of heads).
-    return this.db.transaction(() => this.readStreamNow(scope, groupName, streamName, query))();
+    const dropped: EventColumns[] = [];
+    try {
+      return this.db.transaction(() => this.readStreamNow(scope, groupName, streamName, query, dropped))();
+    } finally {
+      this.recycle(dropped);
+    }
   }
 
-  private readStreamNow(scope: Scope, groupName: string, streamName: string, query: ReadStreamQuery): StoredLogEvent[] {
+  private readStreamNow(scope: Scope, groupName: string, streamName: string, query: ReadStreamQuery, dropped: EventColumns[]): StoredLogEvent[] {
     const group = this.requireGroup(scope, groupName);
     const stream = this.requireStream(group.id, streamName);
     const forward = query.direction === 'forward';
@@ -531,7 +562,7 @@ export class SqliteLogStore implements LogStore {
     const segments: Segment[] = [];
     for (const c of this.stmts.streamChunks.all(stream.id, lo, hi)) {
       segments.push({ minTs: c.min_ts, maxTs: c.max_ts, streamName, open: () => {
-        const columns = this.decodeCached(c.id);
+        const columns = this.decodeCached(c.id, dropped);
         return columns ? { columns } : undefined;
       } });
     }
