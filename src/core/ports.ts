@@ -91,9 +91,12 @@ export interface AppendResult {
   readonly firstId: number;
 }
 
-/** A batch's messages joined into one string, every character ASCII (so its length is its UTF-8 size). */
-export interface AsciiText {
-  readonly joined: string;
+/** What PutLogEvents measured of a batch's messages, so that a store need not measure them again. */
+export interface BatchText {
+  /** UTF-8 bytes of all the messages */
+  readonly bytes: number;
+  /** every character is ASCII (each message's UTF-8 size is its length) */
+  readonly ascii: boolean;
 }
 
 /** A generic configuration record (metric filters, subscription filters, tags, policies, ...). */
@@ -163,7 +166,7 @@ export interface LogStore {
    * `text`, when given, is what the caller already computed: all messages joined, known ASCII
    * (a store may use it instead of joining and measuring them again).
    */
-  appendEvents(scope: Scope, groupName: string, streamName: string, events: readonly InputLogEvent[], ingestionTime: number, text?: AsciiText): Promise<AppendResult>;
+  appendEvents(scope: Scope, groupName: string, streamName: string, events: readonly InputLogEvent[], ingestionTime: number, text?: BatchText): Promise<AppendResult>;
   /** Events of one stream in (timestamp, id) order, in the direction asked. */
   readStream(scope: Scope, groupName: string, streamName: string, query: ReadStreamQuery): Promise<StoredLogEvent[]>;
   /** Events of a group in (timestamp, id) order, batch by batch; stops when the signal aborts. */

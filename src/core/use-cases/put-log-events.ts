@@ -1,6 +1,6 @@
 import { InvalidParameterException, ResourceNotFoundException } from '../errors.js';
 import { EVENT_OVERHEAD_BYTES, MAX_AGE_MS, MAX_BATCH_BYTES, MAX_BATCH_SPAN_MS, MAX_FUTURE_MS } from '../limits.js';
-import type { AsciiText } from '../ports.js';
+import type { BatchText } from '../ports.js';
 import type { InputLogEvent, Scope } from '../types.js';
 import type { CoreDeps } from './deps.js';
 import { requireLogGroup } from './log-groups.js';
@@ -27,44 +27,34 @@ export interface PutLogEventsResponse {
 
 const DAY_MS = 86_400_000;
 
-/** UTF-8 byte length without allocating; lone surrogates count as 3 bytes like Buffer.byteLength. */
+/**
+ * UTF-8 byte length (lone surrogates count 3 bytes, as the replacement character they become).
+ * Node's native count: ~10x a character loop in JavaScript.
+ */
 export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 2; // a surrogate pair: 4 bytes for 2 UTF-16 units
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
-}
-
-/** AWS's batch size: message bytes in UTF-8 plus 26 bytes per event. */
-export function batchBytes(events: readonly InputLogEvent[]): number {
-  let total = 0;
-  for (const event of events) total += utf8Length(event.message) + EVENT_OVERHEAD_BYTES;
-  return total;
+  return Buffer.byteLength(text, 'utf8');
 }
 
 /**
- * The batch's messages joined, when all of them are ASCII (nearly always): one native length check
- * then gives the exact UTF-8 size, where counting character by character in JavaScript cost ~1 ms
- * per 10,000-event request, and the store writes the joined text without joining it again.
+ * A batch's message bytes, counted message by message: joining the messages to count them once
+ * ran at ~240 MB/s here (~4.5 ms of the event loop per 1 MB request), counting each ~3 GB/s.
  */
-function asciiText(events: readonly InputLogEvent[]): AsciiText | undefined {
-  const messages = new Array<string>(events.length);
-  for (let i = 0; i < events.length; i++) messages[i] = events[i]!.message;
-  const joined = messages.join('');
-  return Buffer.byteLength(joined, 'utf8') === joined.length ? { joined } : undefined;
+function measureText(events: readonly InputLogEvent[]): BatchText {
+  let bytes = 0;
+  let chars = 0;
+  for (let i = 0; i < events.length; i++) {
+    const message = events[i]!.message;
+    bytes += Buffer.byteLength(message, 'utf8');
+    chars += message.length;
+  }
+  // A message's UTF-8 size equals its length only when every character is ASCII.
+  return { bytes, ascii: bytes === chars };
 }
 
 export async function putLogEvents(deps: CoreDeps, scope: Scope, input: PutLogEventsRequest): Promise<PutLogEventsResponse> {
   const events = input.logEvents;
-  const text = asciiText(events);
-  const size = text ? text.joined.length + EVENT_OVERHEAD_BYTES * events.length : batchBytes(events);
+  const text = measureText(events);
+  const size = text.bytes + EVENT_OVERHEAD_BYTES * events.length;
   if (size > MAX_BATCH_BYTES) {
     throw new InvalidParameterException(`Upload too large: ${size} bytes exceeds limit of ${MAX_BATCH_BYTES}`);
   }

@@ -61,26 +61,26 @@ export function encodeMessages(messages: readonly string[]): { text: Buffer; off
 const HEAD_ASCII = 1;
 
 /**
- * One allocation per batch: the messages are joined once and written straight after the header
- * (an intermediate UTF-8 buffer cost a second megabyte per 10,000-event request for V8 to collect).
- * ASCII batches (the common case: one native length check) take their offsets from string lengths.
+ * One allocation per batch: each message is written straight after the header (an intermediate
+ * UTF-8 buffer cost a second megabyte per 10,000-event request for V8 to collect; joining the
+ * messages first ran at ~240 MB/s). `text`, when the caller measured it, saves measuring again.
  */
 export function encodeHeadBatch(
   timestamps: ArrayLike<number>,
   messages: readonly string[],
   allocate: (size: number) => Buffer = Buffer.allocUnsafe,
-  /** the messages joined, when the caller knows them to be ASCII */
-  asciiJoined?: string,
+  text?: { readonly bytes: number; readonly ascii: boolean },
 ): { data: Buffer; bytes: number } {
   const n = messages.length;
-  const joined = asciiJoined ?? messages.join('');
-  const ascii = asciiJoined !== undefined || Buffer.byteLength(joined, 'utf8') === joined.length;
-  // Not the joined string's length otherwise: a lone surrogate ending one message and one starting
-  // the next would pair up and encode differently.
-  let bytes = joined.length;
-  if (!ascii) {
-    bytes = 0;
-    for (let i = 0; i < n; i++) bytes += Buffer.byteLength(messages[i]!, 'utf8');
+  let bytes = text?.bytes ?? 0;
+  let ascii = text?.ascii ?? false;
+  if (!text) {
+    let chars = 0;
+    for (let i = 0; i < n; i++) {
+      bytes += Buffer.byteLength(messages[i]!, 'utf8');
+      chars += messages[i]!.length;
+    }
+    ascii = bytes === chars;
   }
   const head = 8 + 8 * n + 4 * (n + 1);
   const data = allocate(head + bytes);
@@ -91,12 +91,9 @@ export function encodeHeadBatch(
   data.writeUInt32LE(0, p);
   p += 4;
   let at = 0;
-  if (ascii) {
-    for (let i = 0; i < n; i++, p += 4) data.writeUInt32LE((at += messages[i]!.length), p);
-    data.write(joined, head, bytes, 'latin1');
-  } else {
-    for (let i = 0; i < n; i++, p += 4) data.writeUInt32LE((at += data.write(messages[i]!, head + at, 'utf8')), p);
-  }
+  const encoding = ascii ? 'latin1' : 'utf8';
+  for (let i = 0; i < n; i++, p += 4) data.writeUInt32LE((at += data.write(messages[i]!, head + at, encoding)), p);
+  if (at !== bytes) throw new Error(`head batch: wrote ${at} message bytes, expected ${bytes}`);
   return { data, bytes };
 }
 

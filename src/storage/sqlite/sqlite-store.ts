@@ -28,7 +28,7 @@ import { InlineWriterClient, ThreadWriterClient, type WriterClient } from './wri
 import { ResourceAlreadyExistsException, ResourceNotFoundException } from '../../core/errors.js';
 import type {
   AppendedEvents,
-  AsciiText,
+  BatchText,
   AppendResult,
   ListLogGroupsQuery,
   ListLogStreamsQuery,
@@ -435,7 +435,7 @@ export class SqliteLogStore implements LogStore {
     streamName: string,
     events: readonly InputLogEvent[],
     ingestionTime: number,
-    text?: AsciiText,
+    text?: BatchText,
   ): Promise<AppendResult> {
     const { groupId, streamId } = this.appendTarget(scope, groupName, streamName);
     const n = events.length;
@@ -453,7 +453,7 @@ export class SqliteLogStore implements LogStore {
       if (event.timestamp < minTs) minTs = event.timestamp;
       if (event.timestamp > maxTs) maxTs = event.timestamp;
     }
-    const { data, bytes } = encodeHeadBatch(timestamps, messages, (size) => this.buffers.take(size), text?.joined);
+    const { data, bytes } = encodeHeadBatch(timestamps, messages, (size) => this.buffers.take(size), text);
     await this.writer.request({
       type: 'append',
       item: { groupId, streamId, firstId, count: n, minTs, maxTs, ingestionTime, rawBytes: bytes, data },
