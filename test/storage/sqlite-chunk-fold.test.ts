@@ -353,4 +353,40 @@ describe('recompression while idle', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('waits while streams are being read, and runs once reads pause', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logharbor-idle-reads-'));
+    const path = join(dir, 'test.db');
+    const scope = { accountId: '000000000000', region: 'us-east-1' };
+    const store = new SqliteLogStore({ path, synchronous: 'NORMAL', writer: { sealEvents: 200 } });
+    const levels = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare<[], { level: number }>('SELECT level FROM chunks').all().map((r) => r.level);
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      await store.createLogGroup(scope, { name: 'g', creationTime: 1, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
+      await store.createLogStream(scope, 'g', 's', 1);
+      const t0 = Date.now() - 60_000;
+      const events = Array.from({ length: 2000 }, (_, i) => ({ timestamp: t0 + i, message: `${new Date(t0 + i).toISOString()} INFO request ${i}` }));
+      await store.appendEvents(scope, 'g', 's', events, Date.now());
+      await store.sealAll();
+      // Reads every 50 ms for 2.5 s (the writer looks for idle work every second): nothing recompressed.
+      const until = Date.now() + 2_500;
+      while (Date.now() < until) {
+        expect(await store.readStream(scope, 'g', 's', { direction: 'forward', startTime: t0 + 1000, limit: 10 })).toHaveLength(10);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(levels().every((l) => l < DEFAULT_WRITER_OPTIONS.compactLevel)).toBe(true);
+      const deadline = Date.now() + 10_000;
+      while (levels().some((l) => l < DEFAULT_WRITER_OPTIONS.compactLevel) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(levels().every((l) => l === DEFAULT_WRITER_OPTIONS.compactLevel)).toBe(true);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -22,8 +22,9 @@ export interface WriterOptions {
   readonly sealLevel: number;
   readonly compactLevel: number;
   /**
-   * Searches in flight, counted by the store's scan thread client (shared memory): recompression
-   * waits while any runs, so that a search after a burst of ingest has both cores to itself.
+   * Shared memory written by the store: [0] searches in flight (the scan thread client), [1] stream
+   * reads so far (GetLogEvents). Recompression waits while a search runs and until reads have
+   * paused for IDLE_MS, so that searches and reads after a burst of ingest have the cores.
    */
   readonly searchActivity?: Int32Array;
 }
@@ -64,6 +65,9 @@ export class EventWriter {
   private queue: Array<{ item: AppendItem; done: (err?: Error) => void }> = [];
   private flushScheduled = false;
   private lastAppendAt = 0;
+  /** the store's read count when last looked at, and when it last changed (see searchActivity) */
+  private readsSeen = 0;
+  private readSeenAt = 0;
   private readonly timers: NodeJS.Timeout[] = [];
   private compacting = false;
   private closed = false;
@@ -290,8 +294,17 @@ export class EventWriter {
     if (this.compacting || this.closed || this.options.compactLevel <= this.options.sealLevel) return;
     this.compacting = true;
     const step = () => {
-      const searching = this.options.searchActivity !== undefined && Atomics.load(this.options.searchActivity, 0) > 0;
-      if (this.closed || searching || Date.now() - this.lastAppendAt < IDLE_MS || this.queue.length > 0 || !this.compactOne()) {
+      const activity = this.options.searchActivity;
+      const searching = activity !== undefined && Atomics.load(activity, 0) > 0;
+      if (activity && activity.length > 1) {
+        const reads = Atomics.load(activity, 1);
+        if (reads !== this.readsSeen) {
+          this.readsSeen = reads;
+          this.readSeenAt = Date.now();
+        }
+      }
+      const busy = searching || Date.now() - this.lastAppendAt < IDLE_MS || Date.now() - this.readSeenAt < IDLE_MS;
+      if (this.closed || busy || this.queue.length > 0 || !this.compactOne()) {
         this.compacting = false;
         return;
       }

@@ -124,6 +124,7 @@ export class SqliteLogStore implements LogStore {
   /** memory of decoded chunks the cache let go of, for the next ones (chunkBuffer) */
   private readonly spareChunkMemory: ArrayBuffer[] = [];
   private readonly groupRows = new Map<string, GroupRow>();
+  private readonly activity: Int32Array;
   private readonly appendTargets = new Map<string, { groupId: number; streamId: number }>();
   private readonly scanner: ScanThreadClient | undefined;
   private nextEventId: number;
@@ -148,7 +149,9 @@ export class SqliteLogStore implements LogStore {
     this.migrate();
     this.importLegacyEvents();
     this.nextEventId = this.loadNextEventId();
-    const searchActivity = new Int32Array(new SharedArrayBuffer(4));
+    // [0] searches in flight, [1] stream reads: idle recompression waits for both (WriterOptions).
+    const searchActivity = new Int32Array(new SharedArrayBuffer(8));
+    this.activity = searchActivity;
     const writerOptions: WriterOptions = {
       ...DEFAULT_WRITER_OPTIONS,
       ...options.writer,
@@ -567,6 +570,7 @@ export class SqliteLogStore implements LogStore {
     // head batch's data is read only when the page gets to it: reading every head's data up front
     // cost GetLogEvents ~2.5 ms with 4 MB of heads).
     const dropped: EventColumns[] = [];
+    Atomics.add(this.activity, 1, 1);
     try {
       return this.db.transaction(() => this.readStreamNow(scope, groupName, streamName, query, dropped))();
     } finally {
