@@ -111,6 +111,22 @@ describe('scan thread', () => {
     });
   }
 
+  it.runIf(process.platform === 'linux')('runs its threads at a lower CPU priority than the rest of the process (Linux)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    // Searched above, so the threads are running; a thread's nice value is field 19 of its stat.
+    const niceOf = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const mine = niceOf(String(process.pid));
+    const lowered = readdirSync('/proc/self/task').filter((t) => {
+      try {
+        return niceOf(t) === Math.min(19, mine + 10);
+      } catch {
+        return false; // the thread ended meanwhile
+      }
+    });
+    expect(mine).toBeLessThan(19);
+    expect(lowered.length).toBeGreaterThanOrEqual(Math.min(2, (await import('node:os')).availableParallelism()));
+  });
+
   it('stops its thread work when the caller stops early', async () => {
     let seen = 0;
     for await (const batch of store.scan(scope, 'g', { descending: false })) {
