@@ -101,8 +101,8 @@ type HeadBounds = Omit<HeadRow, 'data'>;
 const SCAN_AHEAD_CHUNKS = 16;
 /** Decoded chunks' buffers kept for reuse (see chunkBuffer). */
 const SPARE_CHUNK_BUFFERS = 2;
-/** Streams whose ids appends remember (see appendTarget). */
-const APPEND_TARGETS = 10_000;
+/** Group rows and append targets remembered by name, at most (see groupRow, appendTarget). */
+const REMEMBERED_NAMES = 10_000;
 /** Chunks whose filters a scan thread tests in one request. */
 const FILTER_BLOCK_CHUNKS = 128;
 
@@ -289,7 +289,7 @@ export class SqliteLogStore implements LogStore {
     if (known) return known;
     const row = this.stmts.groupByName.get(scope.accountId, scope.region, name);
     if (row) {
-      if (this.groupRows.size >= APPEND_TARGETS) this.groupRows.clear();
+      if (this.groupRows.size >= REMEMBERED_NAMES) this.groupRows.clear();
       this.groupRows.set(key, row);
     }
     return row;
@@ -505,7 +505,7 @@ export class SqliteLogStore implements LogStore {
     const group = this.requireGroup(scope, groupName);
     const stream = this.stmts.streamIdByName.get(group.id, streamName);
     if (!stream) throw new ResourceNotFoundException('The specified log stream does not exist.');
-    if (this.appendTargets.size >= APPEND_TARGETS) this.appendTargets.clear();
+    if (this.appendTargets.size >= REMEMBERED_NAMES) this.appendTargets.clear();
     const target = { groupId: group.id, streamId: stream.id };
     this.appendTargets.set(key, target);
     return target;
