@@ -320,11 +320,13 @@ describe('idle compaction', () => {
 });
 
 describe('recompression while idle', () => {
-  it('runs once searches are done (the count of searches in flight returns to zero)', async () => {
+  const scope = { accountId: '000000000000', region: 'us-east-1' };
+  const t0 = Date.now() - 60_000;
+
+  /** A store with writer and scan threads, as the server runs them, holding 10 sealed chunks at the fast level. */
+  async function withSealedChunks(run: (store: SqliteLogStore, levels: () => number[]) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'logharbor-idle-'));
     const path = join(dir, 'test.db');
-    const scope = { accountId: '000000000000', region: 'us-east-1' };
-    // Writer and scan threads, as the server runs them.
     const store = new SqliteLogStore({ path, synchronous: 'NORMAL', writer: { sealEvents: 200 } });
     const levels = () => {
       const db = new Database(path, { readonly: true });
@@ -337,14 +339,10 @@ describe('recompression while idle', () => {
     try {
       await store.createLogGroup(scope, { name: 'g', creationTime: 1, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
       await store.createLogStream(scope, 'g', 's', 1);
-      const t0 = Date.now() - 60_000;
       const events = Array.from({ length: 2000 }, (_, i) => ({ timestamp: t0 + i, message: `${new Date(t0 + i).toISOString()} INFO request ${i}` }));
       await store.appendEvents(scope, 'g', 's', events, Date.now());
       await store.sealAll();
-      // A search in flight holds recompression off; the count goes back to zero when it ends.
-      let found = 0;
-      for await (const batch of store.scan(scope, 'g', { descending: false, requiredTerms: ['request 1999'] })) found += batch.filter((e) => e.message.endsWith('request 1999')).length;
-      expect(found).toBe(1);
+      await run(store, levels);
       const deadline = Date.now() + 10_000;
       while (levels().some((l) => l < DEFAULT_WRITER_OPTIONS.compactLevel) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(levels().every((l) => l === DEFAULT_WRITER_OPTIONS.compactLevel)).toBe(true);
@@ -352,28 +350,19 @@ describe('recompression while idle', () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('runs once searches are done (the count of searches in flight returns to zero)', async () => {
+    await withSealedChunks(async (store) => {
+      // A search in flight holds recompression off; the count goes back to zero when it ends.
+      let found = 0;
+      for await (const batch of store.scan(scope, 'g', { descending: false, requiredTerms: ['request 1999'] })) found += batch.filter((e) => e.message.endsWith('request 1999')).length;
+      expect(found).toBe(1);
+    });
   });
 
   it('waits while streams are being read, and runs once reads pause', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'logharbor-idle-reads-'));
-    const path = join(dir, 'test.db');
-    const scope = { accountId: '000000000000', region: 'us-east-1' };
-    const store = new SqliteLogStore({ path, synchronous: 'NORMAL', writer: { sealEvents: 200 } });
-    const levels = () => {
-      const db = new Database(path, { readonly: true });
-      try {
-        return db.prepare<[], { level: number }>('SELECT level FROM chunks').all().map((r) => r.level);
-      } finally {
-        db.close();
-      }
-    };
-    try {
-      await store.createLogGroup(scope, { name: 'g', creationTime: 1, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
-      await store.createLogStream(scope, 'g', 's', 1);
-      const t0 = Date.now() - 60_000;
-      const events = Array.from({ length: 2000 }, (_, i) => ({ timestamp: t0 + i, message: `${new Date(t0 + i).toISOString()} INFO request ${i}` }));
-      await store.appendEvents(scope, 'g', 's', events, Date.now());
-      await store.sealAll();
+    await withSealedChunks(async (store, levels) => {
       // Reads every 50 ms for 2.5 s (the writer looks for idle work every second): nothing recompressed.
       const until = Date.now() + 2_500;
       while (Date.now() < until) {
@@ -381,12 +370,6 @@ describe('recompression while idle', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(levels().every((l) => l < DEFAULT_WRITER_OPTIONS.compactLevel)).toBe(true);
-      const deadline = Date.now() + 10_000;
-      while (levels().some((l) => l < DEFAULT_WRITER_OPTIONS.compactLevel) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-      expect(levels().every((l) => l === DEFAULT_WRITER_OPTIONS.compactLevel)).toBe(true);
-    } finally {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
