@@ -77,6 +77,36 @@ describe('chunk codec', () => {
     expect([...merged.ingestionTimes]).toEqual([100, 100, 200, 200, 100]);
   });
 
+  it('merges head batches in order, whether they follow one another or overlap (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(fc.record({ dt: fc.integer({ min: 0, max: 3 }), message: fc.string({ maxLength: 12 }) }), { minLength: 1, maxLength: 8 }), { minLength: 2, maxLength: 6 }),
+        fc.boolean(),
+        (batches, overlap) => {
+          let nextId = 1;
+          let clock = 1_000;
+          const all: Array<{ id: number; ts: number; message: string; ingestionTime: number }> = [];
+          const parts = batches.map((batch, b) => {
+            // Each batch is chronological; with overlap, some start back in time.
+            if (overlap && b % 2 === 1) clock -= 5;
+            const timestamps = batch.map((e) => (clock += e.dt));
+            const firstId = nextId;
+            nextId += batch.length;
+            batch.forEach((e, i) => all.push({ id: firstId + i, ts: timestamps[i]!, message: e.message, ingestionTime: 100 + b }));
+            return decodeHeadBatch(encodeHeadBatch(timestamps, batch.map((e) => e.message)).data, firstId, 100 + b);
+          });
+          const merged = mergeColumns(parts);
+          all.sort((x, y) => x.ts - y.ts || x.id - y.id);
+          expect(Array.from(merged.ids)).toEqual(all.map((e) => e.id));
+          expect(Array.from(merged.timestamps)).toEqual(all.map((e) => e.ts));
+          expect(Array.from(merged.ingestionTimes)).toEqual(all.map((e) => e.ingestionTime));
+          expect(messages(merged)).toEqual(all.map((e) => Buffer.from(e.message, 'utf8').toString('utf8')));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('round-trips any events (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ timestamp: fc.integer({ min: 0, max: 2 ** 45 }), message: fc.string({ unit: 'grapheme', maxLength: 40 }) }), { maxLength: 50 }), (raw) => {
