@@ -5,33 +5,21 @@
  * per turn of this thread's loop, so a cancel overtakes the rest of its scan's queue.
  */
 import Database from 'better-sqlite3';
-import { getPriority, setPriority } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compactColumns, scanChunk } from './chunk-scan.js';
 import { ChunkInflater } from './codec.js';
 import { mayContain } from './ngram-filter.js';
+import { lowerThreadPriority } from './thread-priority.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 import type { ChunkFilterRequest, ChunkSearchReply, ScanThreadMessage, ScanThreadRequest } from './scan-client.js';
 
 const port = parentPort;
 if (!port) throw new Error('scan-thread.ts runs only as a worker thread');
 
-/**
- * Searches yield the CPU to appends: on Linux a thread's nice value is its own (elsewhere it is
- * the whole process's, so it is left alone), and this thread's is raised by SCAN_NICE. With
- * nothing else to run a search is as fast as before; with PutLogEvents traffic on both cores
- * the main and writer threads go first (see docs/storage.md, Scan thread).
- */
-const SCAN_NICE = 10;
-if (process.platform === 'linux') {
-  try {
-    setPriority(Math.min(19, getPriority() + SCAN_NICE));
-  } catch {
-    // not allowed here: run at the process's priority
-  }
-}
+// Searches yield the CPU to appends (thread-priority.ts).
+lowerThreadPriority(10);
 const { path } = workerData as { path: string };
 const db = new Database(path, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 10000');
