@@ -30,9 +30,22 @@ export interface WriterOptions {
   readonly searchActivity?: Int32Array;
 }
 
-/** Seals head batches elsewhere (seal-thread.ts): the chunks of a stream's heads up to maxRowId. */
+export interface SealJob {
+  readonly streamId: number;
+  readonly maxRowId: number;
+  readonly sealEvents: number;
+  readonly level: number;
+}
+
+/** The chunks of a stream's head batches up to maxRowId, and how many batches they were made of. */
+export interface SealResult {
+  readonly rows: number;
+  readonly parts: SealedPart[];
+}
+
+/** Seals head batches elsewhere (a scan thread, through the main thread: writer-thread.ts). */
 export interface Sealer {
-  seal(job: { streamId: number; maxRowId: number; sealEvents: number; level: number }): Promise<{ rows: number; parts: SealedPart[] }>;
+  seal(job: SealJob): Promise<SealResult>;
 }
 
 export interface AppendItem {
@@ -300,7 +313,8 @@ export class EventWriter {
           if (!committed) this.recountHead(streamId, head.groupId);
         },
         () => {
-          if (!this.closed) this.recountHead(streamId, head.groupId);
+          // No sealer to be had (none, or it failed): seal here, as without one.
+          if (!this.closed) this.seal(streamId);
         },
       )
       .finally(() => this.sealing.delete(streamId));

@@ -5,6 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { EventColumns } from './codec.js';
+import type { SealJob, SealResult, Sealer } from './event-writer.js';
 import { spawnStoreThread } from './spawn-thread.js';
 
 export interface ChunkSearchRequest {
@@ -26,7 +27,18 @@ export interface ChunkFilterRequest {
   readonly terms: readonly string[];
 }
 
-export type ScanThreadRequest = ChunkSearchRequest | ChunkFilterRequest;
+/** Seals a stream's head batches up to maxRowId for the writer (event-writer.ts, sealSoon). */
+export interface HeadSealRequest {
+  readonly type: 'seal';
+  readonly seq: number;
+  readonly scanId: number;
+  readonly streamId: number;
+  readonly maxRowId: number;
+  readonly sealEvents: number;
+  readonly level: number;
+}
+
+export type ScanThreadRequest = ChunkSearchRequest | ChunkFilterRequest | HeadSealRequest;
 export type ScanThreadMessage = ScanThreadRequest | { readonly type: 'cancel'; readonly scanId: number } | { readonly type: 'close' };
 
 export interface ChunkSearchReply {
@@ -34,6 +46,8 @@ export interface ChunkSearchReply {
   readonly error?: string;
   /** a filter request's answer: 1 where the chunk (in request order) may hold every term */
   readonly passed?: Uint8Array;
+  /** a seal request's answer */
+  readonly sealed?: SealResult;
   readonly columns?: {
     readonly count: number;
     readonly ids: Float64Array;
@@ -57,7 +71,7 @@ interface Pending {
   readonly reject: (err: Error) => void;
 }
 
-export class ScanThreadClient {
+export class ScanThreadClient implements Sealer {
   private readonly workers: Array<Worker | undefined>;
   /** requests each thread has not answered yet */
   private readonly outstanding: number[];
@@ -138,6 +152,16 @@ export class ScanThreadClient {
    */
   async filterChunks(scanId: number, chunkIds: readonly number[], terms: readonly string[]): Promise<Uint8Array | undefined> {
     return (await this.request(scanId, (seq) => ({ type: 'filter', seq, scanId, chunkIds, terms })))?.passed;
+  }
+
+  /**
+   * Seals a stream's head batches in a scan thread for the writer thread (it runs at a lower
+   * priority, so appends go first; the writer only commits the chunks).
+   */
+  async seal(job: SealJob): Promise<SealResult> {
+    const reply = await this.request(0, (seq) => ({ type: 'seal', seq, scanId: 0, ...job }));
+    if (!reply?.sealed) throw new Error('seal was cancelled');
+    return reply.sealed;
   }
 
   private request(scanId: number, make: (seq: number) => ScanThreadRequest): Promise<ChunkSearchReply | undefined> {

@@ -5,20 +5,19 @@
  * per turn of this thread's loop, so a cancel overtakes the rest of its scan's queue.
  */
 import Database from 'better-sqlite3';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compactColumns, scanChunk } from './chunk-scan.js';
 import { ChunkInflater } from './codec.js';
 import { mayContain } from './ngram-filter.js';
-import { lowerThreadPriority } from './thread-priority.js';
+import { collector, lowerThreadPriority } from './thread-tuning.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
-import type { ChunkFilterRequest, ChunkSearchReply, ScanThreadMessage, ScanThreadRequest } from './scan-client.js';
+import type { ChunkFilterRequest, ChunkSearchReply, HeadSealRequest, ScanThreadMessage, ScanThreadRequest } from './scan-client.js';
+import { sealHeadRows, type HeadRowData } from './seal.js';
 
 const port = parentPort;
 if (!port) throw new Error('scan-thread.ts runs only as a worker thread');
 
-// Searches yield the CPU to appends (thread-priority.ts).
+// Searches yield the CPU to appends (thread-tuning.ts).
 lowerThreadPriority(10);
 const { path } = workerData as { path: string };
 const db = new Database(path, { readonly: true, fileMustExist: true });
@@ -27,6 +26,9 @@ db.pragma('busy_timeout = 10000');
 db.pragma('cache_size = -2048');
 const chunkData = db.prepare<[number], { data: Buffer }>('SELECT data FROM chunks WHERE id = ?');
 const chunkFilter = db.prepare<[number], { filter: Buffer }>('SELECT filter FROM chunk_filters WHERE chunk_id = ?');
+const headRows = db.prepare<[number, number], HeadRowData>(
+  'SELECT id, first_event_id, ingestion_time, data FROM head_batches WHERE stream_id = ? AND id <= ? ORDER BY id',
+);
 
 // Each chunk is decompressed into the same buffer: the reply copies out the few selected events.
 const inflater = new ChunkInflater();
@@ -53,15 +55,7 @@ let pumping = false;
  * collection every few MB read frees them (~0.05 ms each; server RSS during 10M-event searches
  * 266 -> see docs/storage.md, Memory).
  */
-const collectYoung = (() => {
-  try {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as (options: { type: 'minor' }) => void;
-    return () => gc({ type: 'minor' });
-  } catch {
-    return () => undefined;
-  }
-})();
+const collectYoung = collector('minor');
 const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
 let readSinceCollect = 0;
 
@@ -84,8 +78,22 @@ function filterChunks(request: ChunkFilterRequest): ChunkSearchReply {
   return { seq: request.seq, passed };
 }
 
+/**
+ * A seal churns through a few MB (head blobs, decoded columns, outputs), some of it promoted while
+ * it runs: collected whole after each seal (a few ms of a ~15 ms seal) rather than when V8 gets
+ * round to it (with a thread of its own for sealing, the 10M-event bench peaked at 264 MB).
+ */
+const collectAll = collector('major');
+
+function sealHeads(request: HeadSealRequest): ChunkSearchReply {
+  const rows = headRows.all(request.streamId, request.maxRowId);
+  const { parts } = rows.length > 0 ? sealHeadRows(rows, request.sealEvents, request.level) : { parts: [] };
+  return { seq: request.seq, sealed: { rows: rows.length, parts } };
+}
+
 function serve(request: ScanThreadRequest): ChunkSearchReply {
   if (request.type === 'filter') return filterChunks(request);
+  if (request.type === 'seal') return sealHeads(request);
   // The chunk's filter has passed (filterChunks): the store asks only for chunks it admitted.
   const terms = request.terms.map((t) => Buffer.from(t, 'utf8'));
   const row = chunkData.get(request.chunkId);
@@ -110,8 +118,10 @@ function pump(): void {
     reply = { seq: request.seq, error: err instanceof Error ? err.message : String(err) };
   }
   const c = reply.columns;
+  // (A seal's parts are copied: a small compressed chunk may share Node's buffer pool.)
   const moved = c ? [c.ids.buffer, c.timestamps.buffer, c.ingestionTimes.buffer, c.offsets.buffer, c.text.buffer] : reply.passed ? [reply.passed.buffer] : [];
   port!.postMessage(reply, moved as ArrayBuffer[]);
+  if (request.type === 'seal') collectAll();
   setImmediate(pump);
 }
 

@@ -167,7 +167,7 @@ export class SqliteLogStore implements LogStore {
       // One connection per ':memory:' handle: the writer must share ours.
       this.writer = new InlineWriterClient({ ...writerOptions, path: options.path }, this.db, this.buffers);
     } else {
-      this.writer = options.writerThread === false ? new InlineWriterClient(writerOptions, undefined, this.buffers) : new ThreadWriterClient(writerOptions, this.buffers);
+      this.writer = options.writerThread === false ? new InlineWriterClient(writerOptions, undefined, this.buffers) : new ThreadWriterClient(writerOptions, this.buffers, this.scanner);
     }
     const db = this.db;
     this.stmts = {

@@ -4,7 +4,8 @@
  */
 import type Database from 'better-sqlite3';
 import type { Worker } from 'node:worker_threads';
-import { EventWriter, type WriterOptions, type WriterRequest } from './event-writer.js';
+import { EventWriter, type Sealer, type WriterOptions, type WriterRequest } from './event-writer.js';
+import type { SealAnswer, SealRequest } from './writer-thread.js';
 import type { BufferPool } from './buffer-pool.js';
 import { spawnStoreThread } from './spawn-thread.js';
 
@@ -58,13 +59,21 @@ export class ThreadWriterClient implements WriterClient {
   constructor(
     private readonly options: WriterOptions,
     private readonly pool?: BufferPool,
+    /** seals heads for the writer thread (the store's scan threads); without one it seals itself */
+    private readonly sealer?: Sealer,
   ) {
     this.start();
   }
 
   private start(): Worker {
     const worker = spawnStoreThread('writer-thread', { options: this.options }, WRITER_HEAP);
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: Reply | SealRequest) => {
+      if ('sealRequest' in reply) {
+        const answer = (a: Omit<SealAnswer, 'sealAnswer'>) => worker.postMessage({ sealAnswer: reply.sealRequest, ...a } satisfies SealAnswer);
+        if (!this.sealer) answer({ error: 'no sealer' });
+        else this.sealer.seal(reply.job).then((result) => answer({ result }), (err: unknown) => answer({ error: err instanceof Error ? err.message : String(err) }));
+        return;
+      }
       if (reply.buffer) this.pool?.give(reply.buffer);
       const waiter = this.pending.get(reply.seq);
       if (!waiter) return;

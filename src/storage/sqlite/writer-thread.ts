@@ -1,7 +1,20 @@
 /** Worker-thread entry of the event writer: requests in, results out, one message each. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { EventWriter, type WriterOptions, type WriterRequest } from './event-writer.js';
-import { SealThreadClient } from './seal-client.js';
+import type { SealResult, Sealer } from './event-writer.js';
+
+/** Writer thread -> store: seal these heads (writer-client.ts answers with a SealAnswer). */
+export interface SealRequest {
+  readonly sealRequest: number;
+  readonly job: Parameters<Sealer['seal']>[0];
+}
+
+/** Store -> writer thread. */
+export interface SealAnswer {
+  readonly sealAnswer: number;
+  readonly result?: SealResult;
+  readonly error?: string;
+}
 
 interface Envelope {
   readonly seq: number;
@@ -13,18 +26,37 @@ interface Envelope {
 const port = parentPort;
 if (!port) throw new Error('writer-thread.ts runs only as a worker thread');
 const options = (workerData as { options: WriterOptions }).options;
-// Heads are sealed (compressed) in a thread of their own, so appends never wait for it.
-const sealer = new SealThreadClient(options.path);
+// Heads are sealed (compressed) in one of the store's scan threads, asked through the main thread
+// (SealRequest / SealAnswer), so that appends never wait for it here.
+const seals = new Map<number, { resolve: (r: SealResult) => void; reject: (e: Error) => void }>();
+let sealSeq = 0;
+const sealer: Sealer = {
+  seal: (job) =>
+    new Promise((resolve, reject) => {
+      const id = ++sealSeq;
+      seals.set(id, { resolve, reject });
+      port.postMessage({ sealRequest: id, job } satisfies SealRequest);
+    }),
+};
 const writer = new EventWriter(options, undefined, sealer);
 
-port.on('message', (message: Envelope) => {
+port.on('message', (message: Envelope | SealAnswer) => {
+  if ('sealAnswer' in message) {
+    const waiter = seals.get(message.sealAnswer);
+    seals.delete(message.sealAnswer);
+    if (!waiter) return;
+    if (message.result) {
+      // Buffers arrive as Uint8Arrays.
+      const parts = message.result.parts.map((p) => ({ chunk: { ...p.chunk, data: Buffer.from(p.chunk.data.buffer, p.chunk.data.byteOffset, p.chunk.data.byteLength) }, filter: Buffer.from(p.filter.buffer, p.filter.byteOffset, p.filter.byteLength) }));
+      waiter.resolve({ rows: message.result.rows, parts });
+    } else waiter.reject(new Error(message.error ?? 'seal failed'));
+    return;
+  }
   const { seq, request } = message;
   if (request.type === 'close') {
     writer.close();
-    void sealer.close().finally(() => {
-      port.postMessage({ seq, ok: true, value: 0 });
-      port.close();
-    });
+    port.postMessage({ seq, ok: true, value: 0 });
+    port.close();
     return;
   }
   const buffer = message.handBack && request.type === 'append' ? (request.item.data.buffer as ArrayBuffer) : undefined;
