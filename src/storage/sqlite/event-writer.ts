@@ -96,7 +96,7 @@ export class EventWriter {
   /** recompression decodes into one reused buffer (the columns are re-encoded at once) */
   private readonly inflater = new ChunkInflater();
 
-  /** streams whose head the seal thread is sealing now */
+  /** streams whose head a scan thread is sealing now (sealSoon) */
   private readonly sealing = new Set<number>();
 
   /**
@@ -278,7 +278,7 @@ export class EventWriter {
   }
 
   /**
-   * Seals a stream's head in the seal thread when there is one: the writer then only commits the
+   * Seals a stream's head elsewhere when there is a sealer (a scan thread): the writer then only commits the
    * chunks, and appends are not held up by the compression (a seal cost ~15 ms of the writer, 30%
    * of its time under 100-event PutLogEvents). The head batches sealed are those up to the newest
    * one now; the commit checks they are still exactly those (retention, a delete or sealAll may
@@ -343,7 +343,7 @@ export class EventWriter {
     this.stmts.insertFilter.run(lastInsertRowid, filter);
   }
 
-  /** Seals every head now, those the seal thread is sealing too (its commit then finds them gone). */
+  /** Seals every head now, those being sealed elsewhere too (their commit then finds them gone). */
   sealAll(): number {
     let sealed = 0;
     for (const streamId of new Set([...this.heads.keys(), ...this.sealing])) sealed += this.seal(streamId);

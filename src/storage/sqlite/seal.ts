@@ -1,6 +1,6 @@
 /**
  * Sealing a stream's head batches into chunks, free of SQLite and of threads: the writer runs it
- * inline (in-memory databases, sealAll) and the seal thread (seal-thread.ts) in the background.
+ * inline (in-memory databases, sealAll) and a scan thread (scan-thread.ts) in the background.
  */
 import { decodeHeadBatch, encodeChunk, mergeColumns, selectColumns, type EventColumns, type SealedChunk } from './codec.js';
 import { buildNgramFilter } from './ngram-filter.js';
