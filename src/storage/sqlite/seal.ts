@@ -24,7 +24,7 @@ export function sealHeadRows(rows: readonly HeadRowData[], sealEvents: number, l
   return { parts, events: merged.count };
 }
 
-export function splitColumns(columns: EventColumns, size: number): EventColumns[] {
+function splitColumns(columns: EventColumns, size: number): EventColumns[] {
   if (columns.count <= size) return [columns];
   const parts: EventColumns[] = [];
   const n = Math.ceil(columns.count / size);
