@@ -521,8 +521,6 @@ export interface InflatedChunk {
    * coordinates) that hold the chunk's bytes; the rest of the stored text is garbage.
    */
   readonly ranges?: readonly number[];
-  /** the stored message bytes (chunkText(raw)), when known without walking the header (blocked chunks) */
-  readonly text?: Buffer;
 }
 
 /** Decompresses a blocked chunk's header and the blocks of `mask` (all by default) into memory from allocate. */
@@ -543,8 +541,7 @@ function inflateBlocks(data: Uint8Array, table: BlockTable, dctx: InstanceType<t
     else ranges.push(storedAt[b]!, storedAt[b + 1]!);
   }
   const raw = into.subarray(0, headerSize + storedAt[blocks]!);
-  const text = raw.subarray(headerSize);
-  return all ? { raw, text } : { raw, ranges, text };
+  return all ? { raw } : { raw, ranges };
 }
 
 let sharedDctx: InstanceType<typeof zstdBinding.DCtx> | undefined;
