@@ -10,9 +10,7 @@ export const DEFAULT_WRITER_OPTIONS: Omit<WriterOptions, 'path' | 'synchronous'>
   // zstd 1 seals fastest (it is on the ingest path for large batches). Recompressing when the
   // writer is idle, as version 2 chunks (folded timestamps, grouped lines), at 10 saves ~30%
   // (mixed logs: 23.6 -> 16 bytes per event); 10 over 9 saved ~0.35 B/event for ~1.2x the CPU,
-  // 15 and 19 another 1-2 B/event for 4x and 22x (bench/chunk-size.ts, docs/storage.md). 13 since
-  // chunks are stored in blocks (codec.ts): it pays for them (mixed logs: 15.74 in one piece at 10,
-  // 15.48 in four blocks at 13; long messages 31.83 -> 31.88) for 1.6x the compaction CPU.
+  // 15 and 19 another 1-2 B/event for 4x and 22x (bench/chunk-size.ts, docs/storage.md).
   sealLevel: 1,
-  compactLevel: 13,
+  compactLevel: 10,
 };
