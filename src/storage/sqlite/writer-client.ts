@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { Worker } from 'node:worker_threads';
 import { EventWriter, type Sealer, type WriterOptions, type WriterRequest } from './event-writer.js';
-import type { SealAnswer, SealRequest } from './writer-thread.js';
+import type { SealAnswer, SealRequest, WriterThreadData } from './writer-thread.js';
 import type { BufferPool } from './buffer-pool.js';
 import { spawnStoreThread } from './spawn-thread.js';
 
@@ -66,7 +66,7 @@ export class ThreadWriterClient implements WriterClient {
   }
 
   private start(): Worker {
-    const worker = spawnStoreThread('writer-thread', { options: this.options }, WRITER_HEAP);
+    const worker = spawnStoreThread('writer-thread', { options: this.options, relaySeals: this.sealer !== undefined } satisfies WriterThreadData, WRITER_HEAP);
     worker.on('message', (reply: Reply | SealRequest) => {
       if ('sealRequest' in reply) {
         const answer = (a: Omit<SealAnswer, 'sealAnswer'>) => worker.postMessage({ sealAnswer: reply.sealRequest, ...a } satisfies SealAnswer);

@@ -1,12 +1,11 @@
 /** Worker-thread entry of the event writer: requests in, results out, one message each. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { EventWriter, type WriterOptions, type WriterRequest } from './event-writer.js';
-import type { SealResult, Sealer } from './event-writer.js';
+import { EventWriter, type SealJob, type SealResult, type Sealer, type WriterOptions, type WriterRequest } from './event-writer.js';
 
 /** Writer thread -> store: seal these heads (writer-client.ts answers with a SealAnswer). */
 export interface SealRequest {
   readonly sealRequest: number;
-  readonly job: Parameters<Sealer['seal']>[0];
+  readonly job: SealJob;
 }
 
 /** Store -> writer thread. */
@@ -25,7 +24,13 @@ interface Envelope {
 
 const port = parentPort;
 if (!port) throw new Error('writer-thread.ts runs only as a worker thread');
-const options = (workerData as { options: WriterOptions }).options;
+/** relaySeals: the store has scan threads to seal heads; without them the writer seals inline. */
+export interface WriterThreadData {
+  readonly options: WriterOptions;
+  readonly relaySeals: boolean;
+}
+
+const { options, relaySeals } = workerData as WriterThreadData;
 // Heads are sealed (compressed) in one of the store's scan threads, asked through the main thread
 // (SealRequest / SealAnswer), so that appends never wait for it here.
 const seals = new Map<number, { resolve: (r: SealResult) => void; reject: (e: Error) => void }>();
@@ -38,7 +43,7 @@ const sealer: Sealer = {
       port.postMessage({ sealRequest: id, job } satisfies SealRequest);
     }),
 };
-const writer = new EventWriter(options, undefined, sealer);
+const writer = new EventWriter(options, undefined, relaySeals ? sealer : undefined);
 
 port.on('message', (message: Envelope | SealAnswer) => {
   if ('sealAnswer' in message) {
