@@ -3,8 +3,8 @@
  * store applies the filter pattern itself) the pattern over the candidates. Free of SQLite and of
  * threads, so the scan thread and the in-process path run the same code.
  */
-import { chunkProbe, chunkText, decodeChunkColumns, decodeChunkMatching, decompressChunk, messageAt, segmentAt, type EventColumns } from './codec.js';
-import { mayContain } from './ngram-filter.js';
+import { chunkProbe, chunkText, decodeChunkColumns, decodeChunkMatching, decompressChunk, findIn, messageAt, segmentAt, type EventColumns, type InflatedChunk } from './codec.js';
+import { ALL_BLOCKS } from './ngram-filter.js';
 import type { CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 
 /** Indices of the events whose message contains every term (UTF-8 bytes), ascending. */
@@ -51,24 +51,28 @@ export function selectEvents(columns: EventColumns, terms: readonly Buffer[], pa
 }
 
 /**
- * Searches one stored chunk. Undefined when its filter or its text rules it out; columns are
- * decoded only for chunks whose text holds the probe (chunkProbe). `inflate` may reuse its buffer (the
- * result is then valid until its next call).
+ * Searches one stored chunk. Undefined when its text rules it out; columns are decoded only for
+ * chunks whose text holds the probe (chunkProbe). `blocks` is what its filter admitted
+ * (blocksMayContain: 0 skips the chunk; a chunk stored in blocks has only those decompressed).
+ * `inflate` may reuse its buffer (the result is then valid until its next call).
  */
 export function scanChunk(
   data: Uint8Array,
-  filter: Uint8Array | undefined,
+  blocks: number,
   terms: readonly Buffer[],
   pattern: CompiledFilterPattern | undefined,
-  inflate: (data: Uint8Array) => Buffer = decompressChunk,
+  inflate: (data: Uint8Array, mask: number) => InflatedChunk = decompressChunk,
 ): { columns: EventColumns; selected: number[] } | undefined {
-  if (filter && terms.length > 0 && !terms.every((t) => mayContain(filter, t))) return undefined;
-  const raw = inflate(data);
+  if (blocks === 0) return undefined;
+  let { raw, ranges, text } = inflate(data, terms.length > 0 ? blocks : ALL_BLOCKS);
   const probe = chunkProbe(raw, terms);
-  const firstAt = probe ? chunkText(raw).indexOf(probe) : -1;
+  // Nothing to look for in the stored bytes (a term folding could hide): every block is needed.
+  if (ranges && !probe) ({ raw, ranges, text } = inflate(data, ALL_BLOCKS));
+  // (Walking a chunk's header to find its text cost ~0.4 ms a chunk: blocked chunks say where it is.)
+  const firstAt = probe ? findIn(text ?? chunkText(raw), probe, 0, ranges) : -1;
   if (probe && firstAt === -1) return undefined;
   // With a probe, only the events whose stored bytes hold it are decoded (and checked as usual).
-  const columns = probe ? decodeChunkMatching(raw, probe, firstAt) : decodeChunkColumns(raw);
+  const columns = probe ? decodeChunkMatching(raw, probe, firstAt, ranges) : decodeChunkColumns(raw);
   const selected = selectEvents(columns, terms, pattern);
   return selected ? { columns, selected } : undefined;
 }

@@ -7,7 +7,6 @@
  */
 import Database from 'better-sqlite3';
 import { ChunkInflater, decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadColumns, selectColumns } from './codec.js';
-import { buildNgramFilter, refoldNgramFilter } from './ngram-filter.js';
 import { sealHeadRows, type SealedPart } from './seal.js';
 
 export interface WriterOptions {
@@ -188,7 +187,8 @@ export class EventWriter {
     const direct = batch.map(({ item }) => {
       if (item.count < this.options.sealEvents / 2 && item.rawBytes < this.options.sealBytes / 8) return undefined;
       const columns = decodeHeadBatch(Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength), item.firstId, item.ingestionTime);
-      return { chunk: encodeChunk(columns, this.options.sealLevel), filter: buildNgramFilter(columns.text, columns.offsets, columns.count) };
+      const chunk = encodeChunk(columns, this.options.sealLevel);
+      return { chunk, filter: chunk.filter };
     });
     try {
       this.db.transaction(() => {
@@ -353,12 +353,11 @@ export class EventWriter {
       .get(this.options.compactLevel);
     if (!row) return false;
     const columns = this.inflater.decode(row.data);
+    // Its filter is built again: the blocks of a version 2 chunk hold other events than a sealed one's.
     const chunk = encodeChunk(columns, this.options.compactLevel, 'folded');
-    const filter = this.db.prepare<[number], { filter: Buffer }>('SELECT filter FROM chunk_filters WHERE chunk_id = ?').get(row.id)?.filter;
-    const refolded = filter && refoldNgramFilter(filter);
     this.db.transaction(() => {
       this.db.prepare('UPDATE chunks SET data = ?, level = ? WHERE id = ?').run(chunk.data, this.options.compactLevel, row.id);
-      if (refolded && refolded !== filter) this.db.prepare('UPDATE chunk_filters SET filter = ? WHERE chunk_id = ?').run(refolded, row.id);
+      this.db.prepare('INSERT INTO chunk_filters (chunk_id, filter) VALUES (?, ?) ON CONFLICT (chunk_id) DO UPDATE SET filter = excluded.filter').run(row.id, chunk.filter);
     })();
     return true;
   }
@@ -436,7 +435,7 @@ export class EventWriter {
       const chunk = encodeChunk(kept, c.level, c.level >= this.options.compactLevel ? 'folded' : 'plain');
       dropChunk.run(c.id);
       dropFilter.run(c.id);
-      this.insertChunk(groupId, c.stream_id, chunk, c.level, buildNgramFilter(kept.text, kept.offsets, kept.count));
+      this.insertChunk(groupId, c.stream_id, chunk, c.level, chunk.filter);
       removed += columns.count - kept.count;
       subtract(c.stream_id, columns.offsets[columns.count]! - columns.offsets[0]! - chunk.rawBytes);
     }

@@ -66,8 +66,12 @@ const START_BITS_LOG2 = 18;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 /** Builds the filter of messages text[offsets[i]..offsets[i+1]] (4-grams never span two messages). */
-export function buildNgramFilter(text: Uint8Array, offsets: Uint32Array, count: number): Buffer {
-  const textBytes = offsets[count]! - offsets[0]!;
+export function buildNgramFilter(text: Uint8Array, offsets: Uint32Array, count: number, belowFill = FOLD_BELOW_FILL): Buffer {
+  return buildOf(text, offsets, undefined, count, offsets[count]! - offsets[0]!, belowFill);
+}
+
+/** The filter of the messages `events` (indices into offsets) only. */
+function buildOf(text: Uint8Array, offsets: Uint32Array, events: Uint32Array | undefined, count: number, textBytes: number, belowFill: number): Buffer {
   let log2 = Math.log2(MIN_BYTES * 8);
   while (2 ** log2 < textBytes && log2 < START_BITS_LOG2) log2++;
   // Bits are set in 32-bit words, which on little-endian machines lays them out exactly as bit
@@ -75,7 +79,8 @@ export function buildNgramFilter(text: Uint8Array, offsets: Uint32Array, count: 
   const words = new Int32Array(2 ** (log2 - 5));
   const shift = 32 - log2;
   const bytes = new Uint8Array(text.buffer, text.byteOffset, text.byteLength);
-  for (let i = 0; i < count; i++) {
+  for (let k = 0; k < count; k++) {
+    const i = events ? events[k]! : k;
     const end = offsets[i + 1]!;
     let p = offsets[i]!;
     if (end - p < 4) continue;
@@ -88,27 +93,84 @@ export function buildNgramFilter(text: Uint8Array, offsets: Uint32Array, count: 
   }
   let filter: Buffer = Buffer.from(words.buffer);
   if (!LITTLE_ENDIAN) filter.swap32();
-  while (filter.length > MIN_BYTES && fill(filter) < FOLD_BELOW_FILL) filter = fold(filter);
+  while (filter.length > MIN_BYTES && fill(filter) < belowFill) filter = fold(filter);
   return filter;
 }
 
+// ---- block filters ------------------------------------------------------------------------------
+// A chunk stored in blocks (codec.ts) has one filter per block, so that a search decompresses only
+// the blocks that may hold its terms: [u8 blocks][u8 log2(bytes) per block][filters one after
+// another]. Plain filters are a power of two long (>= 64 bytes); a block filter never is (its
+// filters add up to a multiple of 64, plus 1 + blocks bytes).
+
 /**
- * Idle compaction folds a chunk's filter further, to at least a 50% fill: exactly the filter
- * buildNgramFilter would make with that threshold. On the bench this took filters from 1.43 to
+ * Block filters are folded to at least a 60% fill, not 50%: a chunk's block filters then take what
+ * its one filter did (bench/chunk-size.ts: 0.82 B/event either way on mixed logs), and a false
+ * positive costs a block, not the chunk. A 16-hex-digit id still passes a block without it about
+ * once in 100, the bench's 21-byte rare word once in 1,000+.
+ */
+export const BLOCK_FOLD_BELOW_FILL = 0.6;
+/** All blocks (a mask of blocksMayContain); a chunk stored in one piece is "block 0" of it. */
+export const ALL_BLOCKS = 0xff;
+
+/** The filters of each block's events (events[b]: indices into offsets), as one block filter. */
+export function buildBlockFilters(text: Uint8Array, offsets: Uint32Array, events: readonly Uint32Array[], belowFill = FOLD_BELOW_FILL): Buffer {
+  if (events.length < 2 || events.length > 8) throw new Error(`block filters: ${events.length} blocks`);
+  const filters = events.map((e) => {
+    let bytes = 0;
+    for (const i of e) bytes += offsets[i + 1]! - offsets[i]!;
+    return buildOf(text, offsets, e, e.length, bytes, belowFill);
+  });
+  const out = Buffer.allocUnsafe(1 + filters.length + filters.reduce((n, f) => n + f.length, 0));
+  out[0] = filters.length;
+  filters.forEach((f, b) => (out[1 + b] = Math.log2(f.length)));
+  let at = 1 + filters.length;
+  for (const f of filters) at += f.copy(out, at);
+  return out;
+}
+
+function isBlockFilter(filter: Uint8Array): boolean {
+  return (filter.length & (filter.length - 1)) !== 0;
+}
+
+/** Each block's filter (a view into the block filter). */
+function blockFilters(filter: Uint8Array): Uint8Array[] {
+  const n = filter[0]!;
+  const out: Uint8Array[] = [];
+  let at = 1 + n;
+  for (let b = 0; b < n; b++) {
+    const size = 2 ** filter[1 + b]!;
+    if (at + size > filter.length) throw new Error('block filter truncated');
+    out.push(filter.subarray(at, at + size));
+    at += size;
+  }
+  return out;
+}
+
+/**
+ * Which blocks of a chunk may hold a message containing every term: bit b for block b, 0 when
+ * none can (the chunk is skipped), ALL_BLOCKS for a chunk filter that admits them.
+ */
+export function blocksMayContain(filter: Uint8Array, terms: readonly Uint8Array[]): number {
+  if (!isBlockFilter(filter)) return terms.every((t) => mayContain(filter, t)) ? ALL_BLOCKS : 0;
+  let mask = 0;
+  blockFilters(filter).forEach((f, b) => {
+    if (terms.every((t) => mayContain(f, t))) mask |= 1 << b;
+  });
+  return mask;
+}
+
+/**
+ * Idle compaction builds a chunk's filter folded further, to at least a 50% fill. On the bench this took filters from 1.43 to
  * about 0.8 bytes per event; a 10-byte term (seven 4-grams) still skips 87-99% of the chunks
  * without it, a 16-digit hex id 97-99.99%.
  */
 export const COMPACT_FOLD_BELOW_FILL = 0.5;
 
-export function refoldNgramFilter(filter: Buffer, belowFill = COMPACT_FOLD_BELOW_FILL): Buffer {
-  let out = filter;
-  while (out.length > MIN_BYTES && fill(out) < belowFill) out = fold(out);
-  return out;
-}
-
 /** False when the chunk certainly holds no message containing term (UTF-8 bytes); terms under 4 bytes always pass. */
 export function mayContain(filter: Uint8Array, term: Uint8Array): boolean {
   if (term.length < 4 || filter.length === 0) return true;
+  if (isBlockFilter(filter)) return blockFilters(filter).some((f) => mayContain(f, term));
   const shift = 32 - Math.round(Math.log2(filter.length * 8));
   let gram = (term[0]! << 16) | (term[1]! << 8) | term[2]!;
   for (let p = 3; p < term.length; p++) {

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compactColumns, scanChunk } from './chunk-scan.js';
 import { ChunkInflater } from './codec.js';
-import { mayContain } from './ngram-filter.js';
+import { ALL_BLOCKS, blocksMayContain } from './ngram-filter.js';
 import { collector, lowerThreadPriority } from './thread-tuning.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 import type { ChunkFilterRequest, ChunkSearchReply, HeadSealRequest, ScanThreadMessage, ScanThreadRequest } from './scan-client.js';
@@ -32,7 +32,7 @@ const headRows = db.prepare<[number, number], HeadRowData>(
 
 // Each chunk is decompressed into the same buffer: the reply copies out the few selected events.
 const inflater = new ChunkInflater();
-const inflate = (data: Uint8Array) => inflater.inflate(data);
+const inflate = (data: Uint8Array, mask: number) => inflater.inflatePart(data, mask);
 
 const patterns = new Map<string, CompiledFilterPattern>();
 function patternOf(source: string): CompiledFilterPattern {
@@ -73,7 +73,7 @@ function filterChunks(request: ChunkFilterRequest): ChunkSearchReply {
     const filter = chunkFilter.get(id)?.filter;
     if (filter) read(filter.length);
     // A chunk without a filter row cannot be ruled out here (its search finds out).
-    passed[k] = !filter || terms.every((t) => mayContain(filter, t)) ? 1 : 0;
+    passed[k] = filter ? blocksMayContain(filter, terms) : ALL_BLOCKS;
   });
   return { seq: request.seq, passed };
 }
@@ -99,7 +99,7 @@ function serve(request: ScanThreadRequest): ChunkSearchReply {
   const row = chunkData.get(request.chunkId);
   if (!row) return { seq: request.seq }; // dropped by retention or a delete meanwhile
   read(row.data.length);
-  const found = scanChunk(row.data, undefined, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined, inflate);
+  const found = scanChunk(row.data, request.blocks ?? ALL_BLOCKS, terms, request.pattern !== undefined ? patternOf(request.pattern) : undefined, inflate);
   if (!found) return { seq: request.seq };
   const c = compactColumns(found.columns, found.selected);
   return { seq: request.seq, columns: { count: c.count, ids: c.ids, timestamps: c.timestamps, ingestionTimes: c.ingestionTimes, offsets: c.offsets, text: c.text, ascii: c.ascii } };

@@ -3,7 +3,6 @@
  * inline (in-memory databases, sealAll) and a scan thread (scan-thread.ts) in the background.
  */
 import { decodeHeadBatch, encodeChunk, mergeColumns, selectColumns, type EventColumns, type SealedChunk } from './codec.js';
-import { buildNgramFilter } from './ngram-filter.js';
 
 export interface HeadRowData {
   readonly id: number;
@@ -20,7 +19,10 @@ export interface SealedPart {
 /** The head rows (in id order) as chunks of at most sealEvents events, each with its 4-gram filter. */
 export function sealHeadRows(rows: readonly HeadRowData[], sealEvents: number, level: number): { parts: SealedPart[]; events: number } {
   const merged = mergeColumns(rows.map((r) => decodeHeadBatch(r.data, r.first_event_id, r.ingestion_time)));
-  const parts = splitColumns(merged, sealEvents).map((part) => ({ chunk: encodeChunk(part, level), filter: buildNgramFilter(part.text, part.offsets, part.count) }));
+  const parts = splitColumns(merged, sealEvents).map((part) => {
+    const chunk = encodeChunk(part, level);
+    return { chunk, filter: chunk.filter };
+  });
   return { parts, events: merged.count };
 }
 

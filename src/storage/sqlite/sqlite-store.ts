@@ -23,7 +23,7 @@ import { isWait, mergeSegments, type Opened, type Segment } from './merge.js';
 import { scanChunk, selectEvents } from './chunk-scan.js';
 import { ScanThreadClient } from './scan-client.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
-import { buildNgramFilter } from './ngram-filter.js';
+import { ALL_BLOCKS, blocksMayContain } from './ngram-filter.js';
 import { InlineWriterClient, ThreadWriterClient, type WriterClient } from './writer-client.js';
 import { ResourceAlreadyExistsException, ResourceNotFoundException } from '../../core/errors.js';
 import type {
@@ -254,7 +254,7 @@ export class SqliteLogStore implements LogStore {
           const columns: EventColumns = { ...head, ids: Float64Array.from(part, (r) => r.id), ingestionTimes: Float64Array.from(part, (r) => r.ingestion_time) };
           const chunk = encodeChunk(columns, DEFAULT_WRITER_OPTIONS.sealLevel);
           const { lastInsertRowid } = insert.run(group_id, stream_id, chunk.minTimestamp, chunk.maxTimestamp, chunk.minId, chunk.maxId, chunk.count, chunk.rawBytes, DEFAULT_WRITER_OPTIONS.sealLevel, chunk.data);
-          insertFilter.run(lastInsertRowid, buildNgramFilter(columns.text, columns.offsets, columns.count));
+          insertFilter.run(lastInsertRowid, chunk.filter);
         }
       }
       const maxId = this.db.prepare<[], { m: number | null }>('SELECT MAX(id) AS m FROM events').get()?.m ?? 0;
@@ -652,7 +652,7 @@ export class SqliteLogStore implements LogStore {
       if (!pending) {
         const ids = chunks.slice(b * FILTER_BLOCK_CHUNKS, (b + 1) * FILTER_BLOCK_CHUNKS).map((c) => c.id);
         pending = scanner.filterChunks(scanId, ids, termTexts).then((passed) => {
-          admitted[b] = passed ?? new Uint8Array(ids.length).fill(1);
+          admitted[b] = passed ?? new Uint8Array(ids.length).fill(ALL_BLOCKS);
           filtering.delete(b);
           runAhead();
         });
@@ -667,16 +667,19 @@ export class SqliteLogStore implements LogStore {
       requestBlock(b + 1);
       return pending;
     };
-    /** Whether chunk k may hold the terms: undefined while its block is being tested. */
+    /** The blocks of chunk k that may hold the terms (0: none): undefined while its filter block is being tested. */
+    const blocksOf = (k: number): number | undefined => {
+      if (!scanner || termTexts.length === 0) return ALL_BLOCKS;
+      return admitted[Math.floor(k / FILTER_BLOCK_CHUNKS)]?.[k % FILTER_BLOCK_CHUNKS];
+    };
     const admits = (k: number): boolean | undefined => {
-      if (!scanner || termTexts.length === 0) return true;
-      const block = admitted[Math.floor(k / FILTER_BLOCK_CHUNKS)];
-      return block ? block[k % FILTER_BLOCK_CHUNKS] === 1 : undefined;
+      const blocks = blocksOf(k);
+      return blocks === undefined ? undefined : blocks !== 0;
     };
     const inFlight = new Map<number, Promise<EventColumns | undefined>>();
     let issued = 0;
     const issue = (k: number) => {
-      const request = scanner!.search(scanId, chunks[k]!.id, termTexts, pattern?.source);
+      const request = scanner!.search(scanId, chunks[k]!.id, termTexts, pattern?.source, blocksOf(k));
       // A failure is reported to the merge when it gets there; one it never reaches is moot.
       request.catch(() => undefined);
       inFlight.set(k, request);
@@ -717,7 +720,7 @@ export class SqliteLogStore implements LogStore {
         const row = this.stmts.chunkData.get(c.id);
         if (!row) return undefined;
         const filter = terms.length > 0 ? this.stmts.chunkFilter.get(c.id)?.filter : undefined;
-        return scanChunk(row.data, filter, terms, undefined);
+        return scanChunk(row.data, filter ? blocksMayContain(filter, terms) : ALL_BLOCKS, terms, undefined);
       },
     }));
     for (const h of this.stmts.groupHeads.all(group.id, lo, hi)) {
