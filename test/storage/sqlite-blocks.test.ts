@@ -106,6 +106,29 @@ describe.each<ChunkLayout>(['plain', 'folded'])('chunks stored in blocks (%s lay
   });
 });
 
+describe('chunks of a few large messages', () => {
+  // Cutting 4 blocks by stored bytes passes over some blocks when a message is larger than a block.
+  it.each([
+    [[3000, 100_000, 200_000, 745_000]],
+    [[500_000, 500_000, 48_000]],
+    [[1_000_000, 20, 30]],
+    [[150_000, 900_000]],
+  ])('decode and search whole when blocks are left empty (%j bytes)', (sizes) => {
+    const messages = sizes.map((bytes, i) => `${'abcd'[i]} ChecksumMismatchError ${String.fromCharCode(97 + i).repeat(bytes)}`);
+    const { text, offsets, ascii } = encodeMessages(messages);
+    const n = messages.length;
+    const columns: EventColumns = { count: n, ids: Float64Array.from(messages, (_, i) => 7 + i), timestamps: new Float64Array(n).fill(T0), ingestionTimes: new Float64Array(n).fill(T0), offsets, text, ascii };
+    for (const layout of ['plain', 'folded'] as const) {
+      const chunk = encodeChunk(columns, 1, layout, true);
+      expect(chunkBlocks(chunk.data)).toBeGreaterThan(1);
+      expect(allMessages(decodeChunk(chunk.data))).toEqual(messages);
+      expect(allMessages(new ChunkInflater().decode(chunk.data))).toEqual(messages);
+      expect(found(chunk.data, chunk.filter, ['ChecksumMismatchError'])).toEqual(messages);
+      expect(found(chunk.data, chunk.filter, ['c ChecksumMismatchError'])).toEqual(messages.filter((m) => m.startsWith('c ')));
+    }
+  });
+});
+
 describe('chunks in one piece', () => {
   it('are what idle compaction writes', () => {
     const chunk = encodeChunk(bigColumns(4), 10, 'folded');

@@ -447,7 +447,8 @@ export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL, l
       ends[b] = at;
       if (b < blocks - 1 && at >= (total * (b + 1)) / blocks) b++;
     }
-    for (let k = b + 1; k < blocks; k++) ends[k] = at;
+    // A block the cut passed over without an event (a few large messages) is empty: it ends where the one before did.
+    for (let k = 1; k < blocks; k++) if (ends[k]! < ends[k - 1]!) ends[k] = ends[k - 1]!;
     const frames = [zstdCompress(image.subarray(0, headerEnd), params)];
     for (let k = 0; k < blocks; k++) frames.push(zstdCompress(image.subarray(headerEnd + (k === 0 ? 0 : ends[k - 1]!), headerEnd + ends[k]!), params));
     const table = new ByteWriter(64);
