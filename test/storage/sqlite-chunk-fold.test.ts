@@ -278,7 +278,64 @@ describe('version 1 chunks', () => {
       text,
       ascii,
     };
-    expect(encodeChunk(columns, 3).data.toString('base64')).toBe(V1);
+    const raw = decompress(encodeChunk(columns, 3).data);
+    expect(raw[0]).toBe(1);
+    const decoded = decodeChunk(encodeChunk(columns, 3).data);
+    expect(Array.from({ length: 3 }, (_, i) => messageAt(decoded, i))).toEqual(['2024-06-10T12:00:14.123Z INFO started', 'héllo 日本', '']);
+    expect(Array.from(decoded.ids)).toEqual([5, 6, 2 ** 40]);
+  });
+});
+
+describe('chunks written before their header had a directory (where its columns end)', () => {
+  // Version 2 by the encoder of 7 December 2026 (zstd 9): no directory, so readers walk the varints.
+  const OLD_V2 =
+    'KLUv/SCdZQQAJAgCAAUKAvT/////PwIQ1tSpoIBkANoNAACA8gIAAg8NAC0o/mgAe/5ow6lsbG8g5pel5pyseyJ0Ijoi/gAiLCJtc2ciOiJDaGVja3N1bU1pc21hdGNoRXJyb3IgaGVyZSJ9/gAgSU5GTyBzdGFydGVk/gAgRVJST1Igb24gcGFnZSA3AgDfVRr1VcY=';
+  const messages = [
+    '2024-06-10T12:00:14.123Z INFO started',
+    'héllo 日本',
+    '',
+    '{"t":"2024-06-10T12:00:15.000Z","msg":"ChecksumMismatchError here"}',
+    '2024-06-10T12:00:15.000Z ERROR ChecksumMismatchError on page 7',
+  ];
+  const { text, offsets, ascii } = encodeMessages(messages);
+  const columns: EventColumns = {
+    count: 5,
+    ids: Float64Array.from([5, 6, 2 ** 40, 2 ** 40 + 1, 2 ** 40 + 9]),
+    timestamps: Float64Array.from([1718020814123, 1718020814123, 1718020815000, 1718020815000, 1718020815000]),
+    ingestionTimes: Float64Array.from([1718020816000, 1718020816000, 1718020816001, 1718020816001, 1718020816002]),
+    offsets,
+    text,
+    ascii,
+  };
+  const probe = Buffer.from('ChecksumMismatchError');
+
+  it.each([
+    ['an old version 2 chunk', () => Buffer.from(OLD_V2, 'base64'), false],
+    ['a version 2 chunk with a directory', () => encodeChunk(columns, 9, 'folded', false).data, true],
+    ['a version 1 chunk with a directory', () => encodeChunk(columns, 3, 'plain', false).data, true],
+  ])('%s decodes, gives its stored text and restores only the events holding a probe', (_name, data, directory) => {
+    const raw = decompress(data());
+    expect((raw[1]! & 2) !== 0).toBe(directory);
+    const decoded = decodeChunk(data());
+    expect(Array.from({ length: 5 }, (_, i) => messageAt(decoded, i))).toEqual(messages);
+    expect(Array.from(decoded.ids)).toEqual(Array.from(columns.ids));
+    expect(Array.from(decoded.ingestionTimes)).toEqual(Array.from(columns.ingestionTimes));
+    const stored = chunkText(raw);
+    expect(stored.indexOf(probe)).toBeGreaterThan(-1);
+    expect(stored.indexOf('héllo 日本')).toBeGreaterThan(-1);
+    const hit = decodeChunkMatching(raw, probe);
+    expect(Array.from({ length: hit.count }, (_, i) => messageAt(hit, i))).toEqual([messages[3], messages[4]]);
+    expect(Array.from(hit.ids)).toEqual([2 ** 40 + 1, 2 ** 40 + 9]);
+    expect(Array.from(hit.timestamps)).toEqual([1718020815000, 1718020815000]);
+    expect(Array.from(hit.ingestionTimes)).toEqual([1718020816001, 1718020816002]);
+    expect(decodeChunkMatching(raw, Buffer.from('started')).count).toBe(1);
+    expect(decodeChunkMatching(raw, Buffer.from('nowhere to be found')).count).toBe(0);
+  });
+
+  it('a corrupt directory is an error, not a wrong read', () => {
+    const raw = Buffer.from(decompress(encodeChunk(columns, 3, 'plain', false).data));
+    raw.writeUInt32LE(raw.length + 5, 3 + 12);
+    expect(() => chunkText(raw)).toThrow(/chunk/);
   });
 });
 
