@@ -19,7 +19,7 @@ import { chunkMemory, decodeChunkLazily, decodeHeadBatch, encodeChunk, encodeHea
 import { DEFAULT_WRITER_OPTIONS } from './defaults.js';
 import type { WriterOptions } from './event-writer.js';
 import { ChunkCache } from './chunk-cache.js';
-import { isWait, mergeSegments, type Opened, type Segment } from './merge.js';
+import { isWait, mergeSegments, type MergeBounds, type Opened, type Segment } from './merge.js';
 import { scanChunk, selectEvents } from './chunk-scan.js';
 import { ScanThreadClient } from './scan-client.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
@@ -105,6 +105,8 @@ const SPARE_CHUNK_BUFFERS = 2;
 const REMEMBERED_NAMES = 10_000;
 /** Chunks whose filters a scan thread tests in one request. */
 const FILTER_BLOCK_CHUNKS = 128;
+/** Chunks a stream read lists first (nearChunks): a 100-event page needs one or two. */
+const READ_FIRST_CHUNKS = 8;
 
 function compileOrUndefined(source: string): CompiledFilterPattern | undefined {
   try {
@@ -191,6 +193,19 @@ export class SqliteLogStore implements LogStore {
       chunkFilter: db.prepare<[number], { filter: Buffer }>('SELECT filter FROM chunk_filters WHERE chunk_id = ?'),
       streamChunks: db.prepare<[number, number, number], ChunkRow>(
         'SELECT id, stream_id, min_ts, max_ts FROM chunks WHERE stream_id = ? AND max_ts >= ? AND min_ts <= ?',
+      ),
+      // readStream's nearest chunks first (nearChunks): all from the (stream_id, max_ts, min_ts) index.
+      nthChunkEndAfter: db.prepare<[number, number, number, number], { max_ts: number }>(
+        'SELECT max_ts FROM chunks WHERE stream_id = ? AND max_ts >= ? AND min_ts <= ? ORDER BY max_ts LIMIT 1 OFFSET ?',
+      ),
+      nthChunkEndBefore: db.prepare<[number, number, number, number], { max_ts: number }>(
+        'SELECT max_ts FROM chunks WHERE stream_id = ? AND max_ts >= ? AND min_ts <= ? ORDER BY max_ts DESC LIMIT 1 OFFSET ?',
+      ),
+      firstChunkStartAfter: db.prepare<[number, number, number], { min_ts: number | null }>(
+        'SELECT MIN(min_ts) AS min_ts FROM chunks WHERE stream_id = ? AND max_ts > ? AND min_ts <= ?',
+      ),
+      chunksEndingBetween: db.prepare<[number, number, number, number], ChunkRow>(
+        'SELECT id, stream_id, min_ts, max_ts FROM chunks WHERE stream_id = ? AND max_ts >= ? AND max_ts <= ? AND min_ts <= ?',
       ),
       streamHeads: db.prepare<[number, number, number], HeadBounds>(
         `SELECT id, stream_id, first_event_id, ingestion_time, min_ts, max_ts FROM head_batches
@@ -591,26 +606,63 @@ export class SqliteLogStore implements LogStore {
       else hi = Math.min(hi, query.from.timestamp);
     }
     if (lo > hi || query.limit <= 0) return [];
+    const bounds: MergeBounds = {
+      ...(query.startTime !== undefined ? { startTime: query.startTime } : {}),
+      ...(endTime !== undefined ? { endTime } : {}),
+      ...(query.from ? { from: query.from } : {}),
+      descending: !forward,
+    };
+    const heads = this.stmts.streamHeads.all(stream.id, lo, hi);
+    // A stream of 10M events has hundreds of chunks: listing them all (and merging their bounds)
+    // cost GetLogEvents ~1 ms. The READ_FIRST_CHUNKS nearest the read's start come first, with
+    // the time up to which they (and the heads) hold every event; a page that fills before it
+    // is exact. Otherwise the read lists them all.
+    const near = this.nearChunks(stream.id, lo, hi, forward);
+    if (near) {
+      const narrowed: MergeBounds = forward
+        ? { ...bounds, endTime: Math.min(bounds.endTime ?? Number.MAX_SAFE_INTEGER, near.exactTo) }
+        : { ...bounds, startTime: Math.max(bounds.startTime ?? Number.MIN_SAFE_INTEGER, near.exactFrom) };
+      const out = this.readSegments(streamName, near.chunks, heads, narrowed, query.limit, dropped);
+      if (out.length >= query.limit || near.complete) return out;
+    }
+    return this.readSegments(streamName, this.stmts.streamChunks.all(stream.id, lo, hi), heads, bounds, query.limit, dropped);
+  }
+
+  /**
+   * When a stream has more than READ_FIRST_CHUNKS chunks in [lo, hi]: those nearest the read's
+   * start (by max_ts, from the covering index) and the bound of what they certainly hold: a
+   * forward read's events up to exactTo (every other chunk starts after it), a backward read's from
+   * exactFrom (every other chunk ends before it); complete when there is no other chunk.
+   */
+  private nearChunks(streamId: number, lo: number, hi: number, forward: boolean): { chunks: ChunkRow[]; exactTo: number; exactFrom: number; complete: boolean } | undefined {
+    if (forward) {
+      const edge = this.stmts.nthChunkEndAfter.get(streamId, lo, hi, READ_FIRST_CHUNKS - 1)?.max_ts;
+      if (edge === undefined) return undefined;
+      const rest = this.stmts.firstChunkStartAfter.get(streamId, edge, hi)?.min_ts ?? null;
+      if (rest !== null && rest <= lo) return undefined;
+      return { chunks: this.stmts.chunksEndingBetween.all(streamId, lo, edge, hi), exactTo: rest === null ? hi : rest - 1, exactFrom: lo, complete: rest === null };
+    }
+    const edge = this.stmts.nthChunkEndBefore.get(streamId, lo, hi, READ_FIRST_CHUNKS - 1)?.max_ts;
+    if (edge === undefined || edge > hi) return undefined;
+    return { chunks: this.stmts.chunksEndingBetween.all(streamId, edge, Number.MAX_SAFE_INTEGER, hi), exactTo: hi, exactFrom: edge, complete: false };
+  }
+
+  private readSegments(streamName: string, chunks: readonly ChunkRow[], heads: readonly HeadBounds[], bounds: MergeBounds, limit: number, dropped: EventColumns[]): StoredLogEvent[] {
     const segments: Segment[] = [];
-    for (const c of this.stmts.streamChunks.all(stream.id, lo, hi)) {
+    for (const c of chunks) {
       segments.push({ minTs: c.min_ts, maxTs: c.max_ts, streamName, open: () => {
         const columns = this.decodeCached(c.id, dropped);
         return columns ? { columns } : undefined;
       } });
     }
-    for (const h of this.stmts.streamHeads.all(stream.id, lo, hi)) segments.push(this.headSegment(h, streamName));
+    for (const h of heads) segments.push(this.headSegment(h, streamName));
     const out: StoredLogEvent[] = [];
-    for (const cursor of mergeSegments(segments, {
-      ...(query.startTime !== undefined ? { startTime: query.startTime } : {}),
-      ...(endTime !== undefined ? { endTime } : {}),
-      ...(query.from ? { from: query.from } : {}),
-      descending: !forward,
-    })) {
+    for (const cursor of mergeSegments(segments, bounds)) {
       if (isWait(cursor)) throw new Error('readStream opens segments synchronously');
       const i = cursor.order[cursor.pos]!;
       const c = cursor.columns;
       out.push({ id: c.ids[i]!, streamName, timestamp: c.timestamps[i]!, ingestionTime: c.ingestionTimes[i]!, message: messageAt(c, i) });
-      if (out.length >= query.limit) break;
+      if (out.length >= limit) break;
     }
     return out;
   }
