@@ -894,15 +894,20 @@ export function decodeChunkMatching(raw: Buffer, probe: Uint8Array, firstAt?: nu
     }
   }
   hits.sort((a, b) => a[0] - b[0]);
-  const upTo = hits.length > 0 ? hits[hits.length - 1]![0] + 1 : 0;
+  const { ids, timestamps, ingestionTimes } = idsAndTimesUpTo(raw, columnAt, hits.length > 0 ? hits[hits.length - 1]![0] + 1 : 0);
+  const columns: StoredColumns = { version: FOLDED_VERSION, ascii, count: n, ids, timestamps, ingestionTimes, offsets, keys, stored };
+  return restoreEvents(columns, Uint32Array.from(hits, (h) => h[0]), Uint32Array.from(hits, (h) => h[1]));
+}
+
+/** The first upTo events' ids, timestamps and ingestion times (a hit's are all a search restores). */
+function idsAndTimesUpTo(raw: Buffer, columnAt: readonly number[], upTo: number): { ids: Float64Array; timestamps: Float64Array; ingestionTimes: Float64Array } {
   const ids = new Float64Array(upTo);
   const timestamps = new Float64Array(upTo);
   const ingestionTimes = new Float64Array(upTo);
   readVarints(raw, columnAt[0]!, upTo, ids, true);
   readVarints(raw, columnAt[1]!, upTo, timestamps, true);
   readVarints(raw, columnAt[2]!, upTo, ingestionTimes, true);
-  const columns: StoredColumns = { version: FOLDED_VERSION, ascii, count: n, ids, timestamps, ingestionTimes, offsets, keys, stored };
-  return restoreEvents(columns, Uint32Array.from(hits, (h) => h[0]), Uint32Array.from(hits, (h) => h[1]));
+  return { ids, timestamps, ingestionTimes };
 }
 
 /**
@@ -929,14 +934,7 @@ function decodePlainMatching(raw: Buffer, layout: ChunkLayoutInfo, columnAt: rea
       pos = findIn(stored, probe, pos + 1, ranges);
     }
   }
-  // Ids and times only as far as the last hit.
-  const upTo = picked.length > 0 ? picked[picked.length - 1]! + 1 : 0;
-  const ids = new Float64Array(upTo);
-  const timestamps = new Float64Array(upTo);
-  const ingestionTimes = new Float64Array(upTo);
-  readVarints(raw, columnAt[0]!, upTo, ids, true);
-  readVarints(raw, columnAt[1]!, upTo, timestamps, true);
-  readVarints(raw, columnAt[2]!, upTo, ingestionTimes, true);
+  const { ids, timestamps, ingestionTimes } = idsAndTimesUpTo(raw, columnAt, picked.length > 0 ? picked[picked.length - 1]! + 1 : 0);
   const m = picked.length;
   const out = { count: m, ids: new Float64Array(m), timestamps: new Float64Array(m), ingestionTimes: new Float64Array(m), offsets: new Uint32Array(m + 1), ascii };
   let bytes = 0;
