@@ -189,7 +189,6 @@ class ByteWriter {
 }
 
 const encodeScratch = new ByteWriter(0);
-const DIRECTORY_SPACE = new Uint8Array(20);
 
 class ByteReader {
   at = 0;
@@ -254,6 +253,7 @@ const CHUNK_ASCII = 1;
  */
 const CHUNK_DIRECTORY = 2;
 const CHUNK_DIRECTORY_BYTES = 20;
+const DIRECTORY_SPACE = new Uint8Array(CHUNK_DIRECTORY_BYTES);
 /** zstd level: 3 is zstd's default; higher levels were measured to cost more CPU than they save space. */
 export const DEFAULT_ZSTD_LEVEL = 3;
 

@@ -6,7 +6,7 @@
  * server's event loop, or inline for in-memory databases.
  */
 import Database from 'better-sqlite3';
-import { ChunkInflater, decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadColumns, selectColumns } from './codec.js';
+import { ChunkInflater, decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadColumns, selectColumns, type SealedChunk } from './codec.js';
 import { sealHeadRows, type SealedPart } from './seal.js';
 
 export interface WriterOptions {
@@ -187,8 +187,7 @@ export class EventWriter {
     const direct = batch.map(({ item }) => {
       if (item.count < this.options.sealEvents / 2 && item.rawBytes < this.options.sealBytes / 8) return undefined;
       const columns = decodeHeadBatch(Buffer.from(item.data.buffer, item.data.byteOffset, item.data.byteLength), item.firstId, item.ingestionTime);
-      const chunk = encodeChunk(columns, this.options.sealLevel);
-      return { chunk, filter: chunk.filter };
+      return encodeChunk(columns, this.options.sealLevel);
     });
     try {
       this.db.transaction(() => {
@@ -197,7 +196,7 @@ export class EventWriter {
         for (let k = 0; k < batch.length; k++) {
           const { item } = batch[k]!;
           const sealed = direct[k];
-          if (sealed) this.insertChunk(item.groupId, item.streamId, sealed.chunk, this.options.sealLevel, sealed.filter);
+          if (sealed) this.insertChunk(item.groupId, item.streamId, sealed, this.options.sealLevel);
           else this.stmts.insertHead.run(
             item.groupId,
             item.streamId,
@@ -267,7 +266,7 @@ export class EventWriter {
     const groupId = rows[0]!.group_id;
     const { parts, events } = sealHeadRows(rows, this.options.sealEvents, this.options.sealLevel);
     this.db.transaction(() => {
-      for (const { chunk, filter } of parts) this.insertChunk(groupId, streamId, chunk, this.options.sealLevel, filter);
+      for (const { chunk } of parts) this.insertChunk(groupId, streamId, chunk, this.options.sealLevel);
       this.stmts.deleteHeads.run(streamId, maxRowId);
     })();
     return events;
@@ -302,7 +301,7 @@ export class EventWriter {
             const now = this.stmts.headSummary.get(streamId, rows.maxId);
             if (!now || now.n !== expected.n || now.events !== expected.events || now.firstIds !== expected.firstIds || result.rows !== expected.n) return false;
             if (!this.stmts.streamExists.get(streamId)) return false;
-            for (const { chunk, filter } of result.parts) this.insertChunk(head.groupId, streamId, chunk, this.options.sealLevel, filter);
+            for (const { chunk } of result.parts) this.insertChunk(head.groupId, streamId, chunk, this.options.sealLevel);
             this.stmts.deleteHeads.run(streamId, rows.maxId);
             return true;
           })();
@@ -323,7 +322,7 @@ export class EventWriter {
     this.heads.set(streamId, { groupId, events: rows.events, bytes: rows.bytes, since: Date.now() });
   }
 
-  private insertChunk(groupId: number, streamId: number, chunk: ReturnType<typeof encodeChunk>, level: number, filter: Buffer): void {
+  private insertChunk(groupId: number, streamId: number, chunk: SealedChunk, level: number): void {
     const { lastInsertRowid } = this.stmts.insertChunk.run(
       groupId,
       streamId,
@@ -336,7 +335,7 @@ export class EventWriter {
       level,
       chunk.data,
     );
-    this.stmts.insertFilter.run(lastInsertRowid, filter);
+    this.stmts.insertFilter.run(lastInsertRowid, chunk.filter);
   }
 
   /** Seals every head now, those being sealed elsewhere too (their commit then finds them gone). */
@@ -435,7 +434,7 @@ export class EventWriter {
       const chunk = encodeChunk(kept, c.level, c.level >= this.options.compactLevel ? 'folded' : 'plain');
       dropChunk.run(c.id);
       dropFilter.run(c.id);
-      this.insertChunk(groupId, c.stream_id, chunk, c.level, chunk.filter);
+      this.insertChunk(groupId, c.stream_id, chunk, c.level);
       removed += columns.count - kept.count;
       subtract(c.stream_id, columns.offsets[columns.count]! - columns.offsets[0]! - chunk.rawBytes);
     }

@@ -11,18 +11,15 @@ export interface HeadRowData {
   readonly data: Buffer;
 }
 
+/** A chunk sealed from heads (its 4-gram filter is chunk.filter). */
 export interface SealedPart {
   readonly chunk: SealedChunk;
-  readonly filter: Buffer;
 }
 
 /** The head rows (in id order) as chunks of at most sealEvents events, each with its 4-gram filter. */
 export function sealHeadRows(rows: readonly HeadRowData[], sealEvents: number, level: number): { parts: SealedPart[]; events: number } {
   const merged = mergeColumns(rows.map((r) => decodeHeadBatch(r.data, r.first_event_id, r.ingestion_time)));
-  const parts = splitColumns(merged, sealEvents).map((part) => {
-    const chunk = encodeChunk(part, level);
-    return { chunk, filter: chunk.filter };
-  });
+  const parts = splitColumns(merged, sealEvents).map((part) => ({ chunk: encodeChunk(part, level) }));
   return { parts, events: merged.count };
 }
 

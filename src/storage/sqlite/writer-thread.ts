@@ -52,7 +52,8 @@ port.on('message', (message: Envelope | SealAnswer) => {
     if (!waiter) return;
     if (message.result) {
       // Buffers arrive as Uint8Arrays.
-      const parts = message.result.parts.map((p) => ({ chunk: { ...p.chunk, data: Buffer.from(p.chunk.data.buffer, p.chunk.data.byteOffset, p.chunk.data.byteLength) }, filter: Buffer.from(p.filter.buffer, p.filter.byteOffset, p.filter.byteLength) }));
+      const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      const parts = message.result.parts.map((p) => ({ chunk: { ...p.chunk, data: asBuffer(p.chunk.data), filter: asBuffer(p.chunk.filter) } }));
       waiter.resolve({ rows: message.result.rows, parts });
     } else waiter.reject(new Error(message.error ?? 'seal failed'));
     return;
