@@ -852,24 +852,50 @@ export function decodeChunkMatching(raw: Buffer, probe: Uint8Array, firstAt?: nu
   const columnAt = columnStarts(raw, layout);
   if (layout.version !== FOLDED_VERSION) return decodePlainMatching(raw, layout, columnAt, probe, firstAt, ranges);
   const { n, ascii } = layout;
-  const offsets = new Uint32Array(n + 1);
-  const at = readVarints(raw, columnAt[3]!, n, offsets, false);
-  if (at + n + offsets[n]! > raw.length) throw new Error('chunk truncated');
+  const lengths = lengthsScratch(n);
+  const at = readLengths(raw, columnAt[3]!, n, lengths);
+  if (at + n > raw.length) throw new Error('chunk truncated');
   const keys = raw.subarray(at, at + n);
-  const stored = raw.subarray(at + n, at + n + offsets[n]!);
   // Stored bytes are laid out group by group (groupOrder: by key, then event order). Where each
   // group starts is all a hit needs; the event under it is found by walking that group's events,
   // and hits come in stored order, so each group is walked once. (Building the whole order cost a
   // rare-term search ~0.1 ms per chunk.)
+  const groupStart = groupStarts(keys, lengths, n);
+  const storedBytes = groupStart[257]!;
+  if (at + n + storedBytes > raw.length) throw new Error('chunk truncated');
+  const stored = raw.subarray(at + n, at + n + storedBytes);
+  const { hitEvents, hitFrom } = foldedHits(stored, probe, firstAt ?? findIn(stored, probe, 0, ranges), ranges, keys, lengths, groupStart);
+  // Hits in different groups come out of event order.
+  const order = hitEvents.map((_, k) => k).sort((a, b) => hitEvents[a]! - hitEvents[b]!);
+  const picked = Uint32Array.from(order, (k) => hitEvents[k]!);
+  const from = Uint32Array.from(order, (k) => hitFrom[k]!);
+  const sizes = Uint32Array.from(picked, (e) => lengths[e]!);
+  return restoreEvents(stored, ascii, picked, from, sizes, valuesAt(raw, columnAt[0]!, picked), valuesAt(raw, columnAt[1]!, picked), valuesAt(raw, columnAt[2]!, picked));
+}
+
+/** Where each group key's stored bytes start (groupStart[key + 1]; groupStart[257]: their total). */
+function groupStarts(keys: Uint8Array, lengths: Uint32Array, n: number): Uint32Array {
   const groupStart = new Uint32Array(258);
-  for (let i = 0; i < n; i++) groupStart[keys[i]! + 2]! += offsets[i + 1]! - offsets[i]!;
+  for (let i = 0; i < n; i++) groupStart[keys[i]! + 2]! += lengths[i]!;
   for (let g = 2; g < 258; g++) groupStart[g]! += groupStart[g - 1]!;
+  return groupStart;
+}
+
+/**
+ * The events (and where their stored bytes start) whose stored bytes hold probe, from its first
+ * occurrence at first. A function of its own, as are groupStarts and the column readers: as one
+ * function, V8 compiled its first loop on-stack before the later ones had run, deoptimized on
+ * reaching them with every chunk, and ran it ~3x slower.
+ */
+function foldedHits(stored: Buffer, probe: Uint8Array, first: number, ranges: readonly number[] | undefined, keys: Uint8Array, lengths: Uint32Array, groupStart: Uint32Array): { hitEvents: number[]; hitFrom: number[] } {
+  const n = keys.length;
   // After a hit the search moves on to the next event, so each event is hit at most once.
-  const hits: Array<[event: number, from: number]> = [];
+  const hitEvents: number[] = [];
+  const hitFrom: number[] = [];
   let group = -1;
   let i = 0;
   let eventAt = 0;
-  for (let pos = firstAt ?? findIn(stored, probe, 0, ranges); pos !== -1; ) {
+  for (let pos = first; pos !== -1; ) {
     if (group === -1 || pos >= groupStart[group + 2]!) {
       group = Math.max(group + 1, 0);
       while (groupStart[group + 2]! <= pos) group++;
@@ -881,33 +907,78 @@ export function decodeChunkMatching(raw: Buffer, probe: Uint8Array, firstAt?: nu
     for (;;) {
       while (i < n && keys[i] !== group) i++;
       if (i >= n) throw new Error('chunk corrupt: group lengths do not add up');
-      end = eventAt + offsets[i + 1]! - offsets[i]!;
+      end = eventAt + lengths[i]!;
       if (end > pos) break;
       eventAt = end;
       i++;
     }
     if (pos + probe.length <= end) {
-      hits.push([i, eventAt]);
+      hitEvents.push(i);
+      hitFrom.push(eventAt);
       pos = findIn(stored, probe, end, ranges);
     } else {
       pos = findIn(stored, probe, pos + 1, ranges);
     }
   }
-  hits.sort((a, b) => a[0] - b[0]);
-  const { ids, timestamps, ingestionTimes } = idsAndTimesUpTo(raw, columnAt, hits.length > 0 ? hits[hits.length - 1]![0] + 1 : 0);
-  const columns: StoredColumns = { version: FOLDED_VERSION, ascii, count: n, ids, timestamps, ingestionTimes, offsets, keys, stored };
-  return restoreEvents(columns, Uint32Array.from(hits, (h) => h[0]), Uint32Array.from(hits, (h) => h[1]));
+  return { hitEvents, hitFrom };
 }
 
-/** The first upTo events' ids, timestamps and ingestion times (a hit's are all a search restores). */
-function idsAndTimesUpTo(raw: Buffer, columnAt: readonly number[], upTo: number): { ids: Float64Array; timestamps: Float64Array; ingestionTimes: Float64Array } {
-  const ids = new Float64Array(upTo);
-  const timestamps = new Float64Array(upTo);
-  const ingestionTimes = new Float64Array(upTo);
-  readVarints(raw, columnAt[0]!, upTo, ids, true);
-  readVarints(raw, columnAt[1]!, upTo, timestamps, true);
-  readVarints(raw, columnAt[2]!, upTo, ingestionTimes, true);
-  return { ids, timestamps, ingestionTimes };
+let lengthsBuffer = new Uint32Array(0);
+/** A reused array for a chunk's n message lengths (valid until the next call). */
+function lengthsScratch(n: number): Uint32Array {
+  if (lengthsBuffer.length < n) lengthsBuffer = new Uint32Array(Math.max(n, 2 * lengthsBuffer.length));
+  return lengthsBuffer;
+}
+
+/**
+ * n unsigned varints from raw[at] into out[0..n), each as it is (not summed); the position after
+ * them. Like readVarints, for the one column a hit reads whole: written for Uint32Array alone, it
+ * ran ~3x faster than the shared loop (whose output is a Uint32Array or a Float64Array).
+ */
+function readLengths(raw: Uint8Array, at: number, n: number, out: Uint32Array): number {
+  const end = raw.length;
+  for (let i = 0; i < n; i++) {
+    if (at >= end) throw new Error('chunk truncated');
+    let b = raw[at++]!;
+    let z = b & 0x7f;
+    for (let shift = 7; b >= 0x80; shift += 7) {
+      if (at >= end || shift > 28) throw new Error('chunk corrupt: message length');
+      b = raw[at++]!;
+      z |= (b & 0x7f) << shift;
+    }
+    out[i] = z >>> 0;
+  }
+  return at;
+}
+
+/**
+ * The values of a zigzag-delta varint column (ids, timestamps, ingestion times) at events picked
+ * (ascending): the column is walked to the last of them, without storing the values in between.
+ */
+function valuesAt(raw: Uint8Array, at: number, picked: Uint32Array): Float64Array {
+  const out = new Float64Array(picked.length);
+  const end = raw.length;
+  let sum = 0;
+  let i = 0;
+  for (let j = 0; j < picked.length; j++) {
+    for (const target = picked[j]!; i <= target; i++) {
+      if (at >= end) throw new Error('chunk truncated');
+      let b = raw[at++]!;
+      let z = b & 0x7f;
+      if (b >= 0x80) {
+        let shift = 7;
+        do {
+          if (at >= end) throw new Error('chunk truncated');
+          b = raw[at++]!;
+          z = shift < 28 ? z | ((b & 0x7f) << shift) : z + (b & 0x7f) * 2 ** shift;
+          shift += 7;
+        } while (b >= 0x80);
+      }
+      sum += z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    }
+    out[j] = sum;
+  }
+  return out;
 }
 
 /**
@@ -922,9 +993,25 @@ function decodePlainMatching(raw: Buffer, layout: ChunkLayoutInfo, columnAt: rea
   const at = readVarints(raw, columnAt[3]!, count, offsets, false);
   if (at + offsets[count]! > raw.length) throw new Error('chunk truncated');
   const stored = raw.subarray(at, at + offsets[count]!);
+  const picked = plainHits(stored, probe, firstAt ?? findIn(stored, probe, 0, ranges), ranges, offsets, count);
+  const m = picked.length;
+  let bytes = 0;
+  for (let j = 0; j < m; j++) bytes += offsets[picked[j]! + 1]! - offsets[picked[j]!]!;
+  const text = Buffer.allocUnsafe(bytes);
+  const out = new Uint32Array(m + 1);
+  let to = 0;
+  for (let j = 0; j < m; j++) {
+    to += stored.copy(text, to, offsets[picked[j]!]!, offsets[picked[j]! + 1]!);
+    out[j + 1] = to;
+  }
+  return { count: m, ids: valuesAt(raw, columnAt[0]!, picked), timestamps: valuesAt(raw, columnAt[1]!, picked), ingestionTimes: valuesAt(raw, columnAt[2]!, picked), offsets: out, text, ascii };
+}
+
+/** The events (ascending) whose message holds probe, from its first occurrence at first (a function of its own: see foldedHits). */
+function plainHits(stored: Buffer, probe: Uint8Array, first: number, ranges: readonly number[] | undefined, offsets: Uint32Array, count: number): Uint32Array {
   const picked: number[] = [];
   let idx = 0;
-  for (let pos = firstAt ?? findIn(stored, probe, 0, ranges); pos !== -1; ) {
+  for (let pos = first; pos !== -1; ) {
     idx = segmentAt(offsets, count, idx, pos);
     const end = offsets[idx + 1]!;
     if (pos + probe.length <= end) {
@@ -934,22 +1021,7 @@ function decodePlainMatching(raw: Buffer, layout: ChunkLayoutInfo, columnAt: rea
       pos = findIn(stored, probe, pos + 1, ranges);
     }
   }
-  const { ids, timestamps, ingestionTimes } = idsAndTimesUpTo(raw, columnAt, picked.length > 0 ? picked[picked.length - 1]! + 1 : 0);
-  const m = picked.length;
-  const out = { count: m, ids: new Float64Array(m), timestamps: new Float64Array(m), ingestionTimes: new Float64Array(m), offsets: new Uint32Array(m + 1), ascii };
-  let bytes = 0;
-  for (let j = 0; j < m; j++) bytes += offsets[picked[j]! + 1]! - offsets[picked[j]!]!;
-  const text = Buffer.allocUnsafe(bytes);
-  let to = 0;
-  for (let j = 0; j < m; j++) {
-    const i = picked[j]!;
-    out.ids[j] = ids[i]!;
-    out.timestamps[j] = timestamps[i]!;
-    out.ingestionTimes[j] = ingestionTimes[i]!;
-    to += stored.copy(text, to, offsets[i]!, offsets[i + 1]!);
-    out.offsets[j + 1] = to;
-  }
-  return { ...out, text };
+  return Uint32Array.from(picked);
 }
 
 /**
@@ -1062,34 +1134,25 @@ class FoldedColumns implements EventColumns {
 }
 
 /**
- * Version 2 events `picked` (ascending), whose stored bytes start at `from`, restored into new
- * columns (c's ids and times need to reach only the last picked event).
+ * Version 2 events `picked` (ascending), whose `sizes` stored bytes start at `from`, restored into
+ * new columns with their ids and times.
  */
-function restoreEvents(c: StoredColumns, picked: Uint32Array, from: Uint32Array): EventColumns {
+function restoreEvents(stored: Buffer, ascii: boolean, picked: Uint32Array, from: Uint32Array, sizes: Uint32Array, ids: Float64Array, timestamps: Float64Array, ingestionTimes: Float64Array): EventColumns {
   const m = picked.length;
-  const { stored, offsets } = c;
-  const lengths = new Uint32Array(m);
   let total = 0;
+  const lengths = new Uint32Array(m);
   for (let j = 0; j < m; j++) {
-    const i = picked[j]!;
-    const end = from[j]! + offsets[i + 1]! - offsets[i]!;
-    let len = end - from[j]!;
+    const end = from[j]! + sizes[j]!;
+    let len = sizes[j]!;
     for (let p = from[j]!; p < end; p++) if (stored[p] === MARKER) len += renderedLength(stored[++p]!) - 2;
     lengths[j] = len;
     total += len;
   }
   const text = Buffer.allocUnsafe(total);
-  const ids = new Float64Array(m);
-  const timestamps = new Float64Array(m);
-  const ingestionTimes = new Float64Array(m);
   const out = new Uint32Array(m + 1);
   let at = 0;
   for (let j = 0; j < m; j++) {
-    const i = picked[j]!;
-    ids[j] = c.ids[i]!;
-    timestamps[j] = c.timestamps[i]!;
-    ingestionTimes[j] = c.ingestionTimes[i]!;
-    const end = from[j]! + offsets[i + 1]! - offsets[i]!;
+    const end = from[j]! + sizes[j]!;
     for (let p = from[j]!; p < end; p++) {
       const b = stored[p]!;
       if (b === MARKER) at += writeRendered(stored[++p]!, timestamps[j]!, text, at);
@@ -1097,7 +1160,7 @@ function restoreEvents(c: StoredColumns, picked: Uint32Array, from: Uint32Array)
     }
     out[j + 1] = at;
   }
-  return { count: m, ids, timestamps, ingestionTimes, offsets: out, text, ascii: c.ascii };
+  return { count: m, ids, timestamps, ingestionTimes, offsets: out, text, ascii };
 }
 
 /**
