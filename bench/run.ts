@@ -25,10 +25,12 @@ interface Flags {
   seed: number;
   store: 'sqlite' | 'postgres';
   jsonOnly: boolean;
+  /** keep the server's data directory (its path is printed) to look into it afterwards */
+  keep: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Flags {
-  const flags: Flags = { events: 1_000_000, seed: 42, store: 'sqlite', jsonOnly: false };
+  const flags: Flags = { events: 1_000_000, seed: 42, store: 'sqlite', jsonOnly: false, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [key, inline] = arg.includes('=') ? (arg.split('=', 2) as [string, string]) : [arg, undefined];
@@ -37,8 +39,9 @@ function parseArgs(argv: readonly string[]): Flags {
     else if (key === '--seed') flags.seed = Number(value());
     else if (key === '--store') flags.store = value() === 'postgres' ? 'postgres' : 'sqlite';
     else if (key === '--json-only') flags.jsonOnly = true;
+    else if (key === '--keep') flags.keep = true;
     else if (key === '--help') {
-      process.stdout.write('npm run bench -- [--events N] [--seed S] [--store sqlite|postgres] [--json-only]\n');
+      process.stdout.write('npm run bench -- [--events N] [--seed S] [--store sqlite|postgres] [--json-only] [--keep]\n');
       process.exit(0);
     }
   }
@@ -337,7 +340,8 @@ async function benchSqlite(flags: Flags): Promise<void> {
     record('disk', 'mixed corpus: chunk bytes/event (data + filter)', corpusOnly, 'B', '', 'disk.corpusChunkBytesPerEvent');
   } finally {
     if (server) await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (flags.keep) process.stderr.write(`bench: data kept in ${dataDir}\n`);
+    else rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
