@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { SqliteLogStore } from '../../src/storage/sqlite/sqlite-store.js';
 import { encodeHeadBatch } from '../../src/storage/sqlite/codec.js';
 import { DEFAULT_WRITER_OPTIONS } from '../../src/storage/sqlite/defaults.js';
-import { EventWriter, type Sealer } from '../../src/storage/sqlite/event-writer.js';
-import { sealHeadRows, type HeadRowData, type SealedPart } from '../../src/storage/sqlite/seal.js';
+import { EventWriter, type SealResult, type Sealer } from '../../src/storage/sqlite/event-writer.js';
+import { sealHeadRows, type HeadRowData } from '../../src/storage/sqlite/seal.js';
 import { runLogStoreSuite } from '../conformance/log-store.suite.js';
 
 runLogStoreSuite('sqlite, sealed every 2 events (inline writer)', async () => {
@@ -115,7 +115,7 @@ describe('background sealing (seal thread)', () => {
     await setup.createLogGroup(scope, { name: 'g', creationTime: 0, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
     await setup.createLogStream(scope, 'g', 's', 0);
     await setup.close();
-    const jobs: Array<{ job: { streamId: number; maxRowId: number; sealEvents: number; level: number }; resolve: (r: { rows: number; parts: SealedPart[] }) => void }> = [];
+    const jobs: Array<{ job: { streamId: number; maxRowId: number; sealEvents: number; level: number }; resolve: (r: SealResult) => void }> = [];
     const sealer: Sealer = { seal: (job) => new Promise((resolve) => jobs.push({ job, resolve })) };
     const writer = new EventWriter({ ...DEFAULT_WRITER_OPTIONS, sealEvents: 100, path, synchronous: 'NORMAL' }, undefined, sealer);
     const raw = new Database(path, { readonly: true });

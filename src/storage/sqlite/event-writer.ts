@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { ChunkInflater, decodeChunk, decodeHeadBatch, encodeChunk, encodeHeadColumns, selectColumns, type SealedChunk } from './codec.js';
-import { sealHeadRows, type SealedPart } from './seal.js';
+import { sealHeadRows } from './seal.js';
 
 export interface WriterOptions {
   readonly path: string;
@@ -39,7 +39,7 @@ export interface SealJob {
 /** The chunks of a stream's head batches up to maxRowId, and how many batches they were made of. */
 export interface SealResult {
   readonly rows: number;
-  readonly parts: SealedPart[];
+  readonly chunks: SealedChunk[];
 }
 
 /** Seals head batches elsewhere (a scan thread, through the main thread: writer-thread.ts). */
@@ -264,9 +264,9 @@ export class EventWriter {
     if (!this.stmts.streamExists.get(streamId)) return 0; // reclaim removes the rows
     const maxRowId = rows[rows.length - 1]!.id;
     const groupId = rows[0]!.group_id;
-    const { parts, events } = sealHeadRows(rows, this.options.sealEvents, this.options.sealLevel);
+    const { chunks, events } = sealHeadRows(rows, this.options.sealEvents, this.options.sealLevel);
     this.db.transaction(() => {
-      for (const { chunk } of parts) this.insertChunk(groupId, streamId, chunk, this.options.sealLevel);
+      for (const chunk of chunks) this.insertChunk(groupId, streamId, chunk, this.options.sealLevel);
       this.stmts.deleteHeads.run(streamId, maxRowId);
     })();
     return events;
@@ -301,7 +301,7 @@ export class EventWriter {
             const now = this.stmts.headSummary.get(streamId, rows.maxId);
             if (!now || now.n !== expected.n || now.events !== expected.events || now.firstIds !== expected.firstIds || result.rows !== expected.n) return false;
             if (!this.stmts.streamExists.get(streamId)) return false;
-            for (const { chunk } of result.parts) this.insertChunk(head.groupId, streamId, chunk, this.options.sealLevel);
+            for (const chunk of result.chunks) this.insertChunk(head.groupId, streamId, chunk, this.options.sealLevel);
             this.stmts.deleteHeads.run(streamId, rows.maxId);
             return true;
           })();

@@ -87,8 +87,8 @@ const collectAll = collector('major');
 
 function sealHeads(request: HeadSealRequest): ChunkSearchReply {
   const rows = headRows.all(request.streamId, request.maxRowId);
-  const { parts } = rows.length > 0 ? sealHeadRows(rows, request.sealEvents, request.level) : { parts: [] };
-  return { seq: request.seq, sealed: { rows: rows.length, parts } };
+  const { chunks } = rows.length > 0 ? sealHeadRows(rows, request.sealEvents, request.level) : { chunks: [] };
+  return { seq: request.seq, sealed: { rows: rows.length, chunks } };
 }
 
 function serve(request: ScanThreadRequest): ChunkSearchReply {
@@ -118,7 +118,7 @@ function pump(): void {
     reply = { seq: request.seq, error: err instanceof Error ? err.message : String(err) };
   }
   const c = reply.columns;
-  // (A seal's parts are copied: a small compressed chunk may share Node's buffer pool.)
+  // (A seal's chunks are copied: a small compressed chunk may share Node's buffer pool.)
   const moved = c ? [c.ids.buffer, c.timestamps.buffer, c.ingestionTimes.buffer, c.offsets.buffer, c.text.buffer] : reply.passed ? [reply.passed.buffer] : [];
   port!.postMessage(reply, moved as ArrayBuffer[]);
   if (request.type === 'seal') collectAll();

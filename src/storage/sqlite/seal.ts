@@ -11,16 +11,11 @@ export interface HeadRowData {
   readonly data: Buffer;
 }
 
-/** A chunk sealed from heads (its 4-gram filter is chunk.filter). */
-export interface SealedPart {
-  readonly chunk: SealedChunk;
-}
-
-/** The head rows (in id order) as chunks of at most sealEvents events, each with its 4-gram filter. */
-export function sealHeadRows(rows: readonly HeadRowData[], sealEvents: number, level: number): { parts: SealedPart[]; events: number } {
+/** The head rows (in id order) as chunks of at most sealEvents events, each with its 4-gram filter (chunk.filter). */
+export function sealHeadRows(rows: readonly HeadRowData[], sealEvents: number, level: number): { chunks: SealedChunk[]; events: number } {
   const merged = mergeColumns(rows.map((r) => decodeHeadBatch(r.data, r.first_event_id, r.ingestion_time)));
-  const parts = splitColumns(merged, sealEvents).map((part) => ({ chunk: encodeChunk(part, level) }));
-  return { parts, events: merged.count };
+  const chunks = splitColumns(merged, sealEvents).map((part) => encodeChunk(part, level));
+  return { chunks, events: merged.count };
 }
 
 function splitColumns(columns: EventColumns, size: number): EventColumns[] {

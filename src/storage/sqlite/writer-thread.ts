@@ -53,8 +53,8 @@ port.on('message', (message: Envelope | SealAnswer) => {
     if (message.result) {
       // Buffers arrive as Uint8Arrays.
       const asBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-      const parts = message.result.parts.map((p) => ({ chunk: { ...p.chunk, data: asBuffer(p.chunk.data), filter: asBuffer(p.chunk.filter) } }));
-      waiter.resolve({ rows: message.result.rows, parts });
+      const chunks = message.result.chunks.map((c) => ({ ...c, data: asBuffer(c.data), filter: asBuffer(c.filter) }));
+      waiter.resolve({ rows: message.result.rows, chunks });
     } else waiter.reject(new Error(message.error ?? 'seal failed'));
     return;
   }
