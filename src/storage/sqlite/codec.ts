@@ -573,17 +573,22 @@ function inflateBlocks(data: Uint8Array, table: BlockTable, dctx: InstanceType<t
   return all ? { raw, text } : { raw, ranges, text };
 }
 
+/** A chunk's header and the blocks of mask (all of a chunk in one piece), in memory from allocate. */
+function inflateChunk(data: Uint8Array, dctx: InstanceType<typeof zstdBinding.DCtx>, allocate: (size: number) => Buffer, mask = ALL_BLOCKS): InflatedChunk {
+  const table = readBlockTable(data);
+  if (table) return inflateBlocks(data, table, dctx, allocate, mask);
+  const size = zstdBinding.getFrameContentSize(data);
+  if (size === null) return { raw: zstdDecompress(data) };
+  const into = allocate(size);
+  return { raw: into.subarray(0, dctx.decompress(into, data)) };
+}
+
 let sharedDctx: InstanceType<typeof zstdBinding.DCtx> | undefined;
 
 /** A chunk's decompressed bytes, whole, in memory from allocate. */
 function inflateWhole(data: Uint8Array, allocate: (size: number) => Buffer = Buffer.allocUnsafeSlow): Buffer {
   sharedDctx ??= new zstdBinding.DCtx();
-  const table = readBlockTable(data);
-  if (table) return inflateBlocks(data, table, sharedDctx, allocate).raw;
-  const size = zstdBinding.getFrameContentSize(data);
-  if (size === null) return zstdDecompress(data);
-  const into = allocate(size);
-  return into.subarray(0, sharedDctx.decompress(into, data));
+  return inflateChunk(data, sharedDctx, allocate).raw;
 }
 
 /** How many blocks a chunk is stored in (1 when in one piece). */
@@ -682,17 +687,7 @@ export class ChunkInflater {
 
   /** The chunk's header and the blocks of mask (blocksMayContain's), valid until the next call. */
   inflatePart(data: Uint8Array, mask: number): InflatedChunk {
-    const table = readBlockTable(data);
-    if (table) return inflateBlocks(data, table, this.dctx, this.grow, mask);
-    return { raw: this.inflateFrame(data) };
-  }
-
-  private inflateFrame(data: Uint8Array): Buffer {
-    const size = zstdBinding.getFrameContentSize(data);
-    if (size === null) return zstdDecompress(data);
-    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafeSlow(Math.max(size, this.scratch.length * 2));
-    const n = this.dctx.decompress(this.scratch, data);
-    return this.scratch.subarray(0, n);
+    return inflateChunk(data, this.dctx, this.grow, mask);
   }
 
   /** The chunk's columns, valid until the next call. */
@@ -703,10 +698,8 @@ export class ChunkInflater {
 
 /** A chunk's header and the blocks of mask, in fresh memory (the step a search can do before deciding to decode columns). */
 export function decompressChunk(data: Uint8Array, mask = ALL_BLOCKS): InflatedChunk {
-  const table = readBlockTable(data);
   sharedDctx ??= new zstdBinding.DCtx();
-  if (table) return inflateBlocks(data, table, sharedDctx, Buffer.allocUnsafe, mask);
-  return { raw: zstdDecompress(data) };
+  return inflateChunk(data, sharedDctx, Buffer.allocUnsafeSlow, mask);
 }
 
 /**
