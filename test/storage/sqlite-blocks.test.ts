@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkInflater, chunkBlocks, decodeChunk, decodeChunkLazily, encodeChunk, encodeMessages, messageAt, type ChunkLayout, type EventColumns } from '../../src/storage/sqlite/codec.js';
+import { ChunkInflater, chunkBlocks, decodeChunk, decompressChunk, decodeChunkLazily, encodeChunk, encodeMessages, messageAt, type ChunkLayout, type EventColumns } from '../../src/storage/sqlite/codec.js';
 import { scanChunk } from '../../src/storage/sqlite/chunk-scan.js';
 import { ALL_BLOCKS, blocksMayContain, mayContain } from '../../src/storage/sqlite/ngram-filter.js';
 
@@ -45,10 +45,10 @@ function found(data: Buffer, filter: Buffer, terms: string[], inflater = new Chu
 
 const popcount = (mask: number) => [...mask.toString(2)].filter((b) => b === '1').length;
 
-describe.each<ChunkLayout>(['plain', 'folded'])('chunks stored in blocks (%s layout)', (layout) => {
+describe.each<ChunkLayout>(['plain', 'folded', 'terminated'])('chunks stored in blocks (%s layout)', (layout) => {
   const columns = bigColumns(layout === 'plain' ? 1 : 2);
   const expected = allMessages(columns);
-  // Sealing stores chunks in blocks; idle compaction (folded) does not, but readers take both.
+  // Sealing (plain) and idle compaction (terminated) store chunks in blocks; version 2 (folded) was written in one piece, but readers take it in blocks too.
   const chunk = encodeChunk(columns, layout === 'plain' ? 1 : 6, layout, true);
 
   it('are cut into blocks (up to four) with a filter per block, and decode whole like any chunk', () => {
@@ -118,9 +118,11 @@ describe('chunks of a few large messages', () => {
     const { text, offsets, ascii } = encodeMessages(messages);
     const n = messages.length;
     const columns: EventColumns = { count: n, ids: Float64Array.from(messages, (_, i) => 7 + i), timestamps: new Float64Array(n).fill(T0), ingestionTimes: new Float64Array(n).fill(T0), offsets, text, ascii };
-    for (const layout of ['plain', 'folded'] as const) {
+    for (const layout of ['plain', 'folded', 'terminated'] as const) {
       const chunk = encodeChunk(columns, 1, layout, true);
-      expect(chunkBlocks(chunk.data)).toBeGreaterThan(1);
+      // Version 3 cuts only at marks (every 128th message): a few messages stay in one piece.
+      if (layout === 'terminated') expect(chunkBlocks(chunk.data)).toBe(1);
+      else expect(chunkBlocks(chunk.data)).toBeGreaterThan(1);
       expect(allMessages(decodeChunk(chunk.data))).toEqual(messages);
       expect(allMessages(new ChunkInflater().decode(chunk.data))).toEqual(messages);
       expect(found(chunk.data, chunk.filter, ['ChecksumMismatchError'])).toEqual(messages);
@@ -130,10 +132,17 @@ describe('chunks of a few large messages', () => {
 });
 
 describe('chunks in one piece', () => {
-  it('are what idle compaction writes', () => {
+  it('are what version 2 was written as', () => {
     const chunk = encodeChunk(bigColumns(4), 10, 'folded');
     expect(chunkBlocks(chunk.data)).toBe(1);
     expect(chunk.filter.length & (chunk.filter.length - 1)).toBe(0);
+  });
+
+  it('are what a version 3 chunk of under 256 KB of stored text is written as', () => {
+    const chunk = encodeChunk(bigColumns(4, 1500), 10, 'terminated');
+    expect(chunkBlocks(chunk.data)).toBe(1);
+    expect(chunk.filter.length & (chunk.filter.length - 1)).toBe(0);
+    expect(allMessages(decodeChunk(chunk.data))).toEqual(allMessages(bigColumns(4, 1500)));
   });
 
   it('are what small chunks are sealed as, with one filter', () => {
@@ -145,7 +154,7 @@ describe('chunks in one piece', () => {
 });
 
 describe('a store searching chunks stored in blocks (scan threads)', () => {
-  it('finds every event with a rare word in sealed chunks stored in blocks, and after idle compaction in one piece', async () => {
+  it('finds every event with a rare word in sealed chunks stored in blocks, and after idle compaction (version 3, in blocks too)', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
@@ -177,13 +186,22 @@ describe('a store searching chunks stored in blocks (scan threads)', () => {
           db.close();
         }
       };
+      const versions = () => {
+        const db = new Database(join(dir, 'test.db'), { readonly: true });
+        try {
+          return new Set(db.prepare<[], { data: Buffer }>('SELECT data FROM chunks').all().map((r) => decompressChunk(r.data).raw[0]));
+        } finally {
+          db.close();
+        }
+      };
       expect(expected).toHaveLength(6);
       expect(blocked().length).toBeGreaterThanOrEqual(3);
       expect(blocked().every((n) => n > 1)).toBe(true);
       expect(await search('ChecksumMismatchError')).toEqual(expected);
       expect(await search('"0123456789abcdef0123"')).toEqual([]);
       await store.compactAll();
-      expect(blocked().every((n) => n === 1)).toBe(true);
+      expect(versions()).toEqual(new Set([3]));
+      expect(blocked().every((n) => n > 1)).toBe(true);
       expect(await search('ChecksumMismatchError')).toEqual(expected);
     } finally {
       await store.close();

@@ -1,7 +1,7 @@
 /**
- * Version 2 chunks (folded timestamps, grouped messages) round-trip every message byte-exactly,
+ * Version 2 and 3 chunks (folded timestamps, grouped messages; version 3's terminated) round-trip every message byte-exactly,
  * searches over their folded text never miss a term that is there, version 1 chunks written before
- * still decode, and idle compaction writes version 2.
+ * still decode, and idle compaction writes version 3.
  */
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
@@ -81,12 +81,12 @@ function expectSame(got: EventColumns, want: EventColumns): void {
   expect(got.text.equals(want.text.subarray(want.offsets[0], want.offsets[want.count]))).toBe(true);
 }
 
-describe('folded chunks (version 2)', () => {
+describe.each(['folded', 'terminated'] as const)('folded chunks (%s: versions 2 and 3)', (layout) => {
   it('round-trip messages holding their own timestamps in every format (property)', () => {
     fc.assert(
       fc.property(eventsArb, (events) => {
         const columns = columnsOf(events);
-        const decoded = decodeChunk(encodeChunk(columns, 3, 'folded').data);
+        const decoded = decodeChunk(encodeChunk(columns, 3, layout).data);
         expectSame(decoded, columns);
         expect(Array.from({ length: decoded.count }, (_, i) => messageAt(decoded, i))).toEqual(events.map((e) => e.message));
       }),
@@ -110,13 +110,13 @@ describe('folded chunks (version 2)', () => {
           text,
           ascii: false,
         };
-        expectSame(decodeChunk(encodeChunk(columns, 1, 'folded').data), columns);
+        expectSame(decodeChunk(encodeChunk(columns, 1, layout).data), columns);
       }),
       { numRuns: 300 },
     );
     const all = Buffer.from(Array.from({ length: 256 }, (_, b) => b));
     const columns: EventColumns = { count: 1, ids: Float64Array.of(1), timestamps: Float64Array.of(0), ingestionTimes: Float64Array.of(0), offsets: Uint32Array.of(0, 256), text: all, ascii: false };
-    expectSame(decodeChunk(encodeChunk(columns, 1, 'folded').data), columns);
+    expectSame(decodeChunk(encodeChunk(columns, 1, layout).data), columns);
   });
 
   it('never let a search skip a chunk that holds the term (property)', () => {
@@ -127,7 +127,7 @@ describe('folded chunks (version 2)', () => {
         const bytes = Buffer.from(withText[pick % withText.length]!.message, 'utf8');
         const start = from % bytes.length;
         const term = bytes.subarray(start, start + 1 + (len % (bytes.length - start)));
-        const raw = decompress(encodeChunk(columnsOf(events), 1, 'folded').data);
+        const raw = decompress(encodeChunk(columnsOf(events), 1, layout).data);
         expect(chunkMayContain(raw, [term])).toBe(true);
       }),
       { numRuns: 500 },
@@ -142,7 +142,7 @@ describe('folded chunks (version 2)', () => {
         const bytes = Buffer.from(withText[pick % withText.length]!.message, 'utf8');
         const start = from % bytes.length;
         const term = bytes.subarray(start, start + 1 + (len % (bytes.length - start)));
-        const raw = decompress(encodeChunk(columnsOf(events), 1, folded ? 'folded' : 'plain').data);
+        const raw = decompress(encodeChunk(columnsOf(events), 1, folded ? layout : 'plain').data);
         const probe = chunkProbe(raw, [term]);
         if (!probe) return; // the search decodes the whole chunk instead
         const got = decodeChunkMatching(raw, probe);
@@ -168,7 +168,7 @@ describe('folded chunks (version 2)', () => {
   it('decoded for reading, restore each message on its own, and all of them on demand (property)', () => {
     fc.assert(
       fc.property(eventsArb, fc.boolean(), (events, folded) => {
-        const data = encodeChunk(columnsOf(events), 1, folded ? 'folded' : 'plain').data;
+        const data = encodeChunk(columnsOf(events), 1, folded ? layout : 'plain').data;
         const lazy = decodeChunkLazily(data);
         expect(Array.from(lazy.ids)).toEqual(events.map((e) => e.id));
         // Backwards, so restoring one never relies on having restored the one before.
@@ -189,7 +189,7 @@ describe('folded chunks (version 2)', () => {
     expect(mayStraddleFold(core)).toBe(false);
     expect(foldSafeCore(Buffer.from('12:00:14'))).toBeUndefined();
     const events = Array.from({ length: 300 }, (_, i) => ({ id: i + 1, timestamp: 1_717_000_000_000 + i, message: `${new Date(1_717_000_000_000 + i).toISOString()} trace=${i === 123 ? '8fde9005577b6a95' : (i * 7919).toString(16).padStart(16, '0')} ok` }));
-    const raw = decompress(encodeChunk(columnsOf(events), 3, 'folded').data);
+    const raw = decompress(encodeChunk(columnsOf(events), 3, layout).data);
     const got = decodeChunkMatching(raw, chunkProbe(raw, [id])!);
     expect(Array.from(got.ids)).toEqual([124]);
   });
@@ -200,7 +200,7 @@ describe('folded chunks (version 2)', () => {
       timestamp: 1_717_000_000_000 + i,
       message: `${new Date(1_717_000_000_000 + i).toISOString()} INFO request ${i}${i % 500 === 7 ? ' ChecksumMismatchError' : ''}`,
     }));
-    const raw = decompress(encodeChunk(columnsOf(events), 3, 'folded').data);
+    const raw = decompress(encodeChunk(columnsOf(events), 3, layout).data);
     const term = Buffer.from('ChecksumMismatchError');
     expect(chunkProbe(raw, [term])).toBe(term);
     const got = decodeChunkMatching(raw, term);
@@ -215,7 +215,7 @@ describe('folded chunks (version 2)', () => {
       timestamp: 1_717_000_000_000 + i,
       message: `${starts[(i * 7) % starts.length]}${i}${i % 97 === 5 ? ' ChecksumMismatchError' : ''} tail`,
     }));
-    const raw = decompress(encodeChunk(columnsOf(events), 3, 'folded').data);
+    const raw = decompress(encodeChunk(columnsOf(events), 3, layout).data);
     const term = Buffer.from('ChecksumMismatchError');
     const got = decodeChunkMatching(raw, term);
     const want = events.filter((e) => e.message.includes('ChecksumMismatchError'));
@@ -227,7 +227,7 @@ describe('folded chunks (version 2)', () => {
   it('searches folded text for terms that cannot straddle a timestamp, and cannot tell for the others', () => {
     const ts = Date.UTC(2024, 5, 10, 12, 0, 14, 123);
     const columns = columnsOf([{ id: 1, timestamp: ts, message: `{"ts":"${new Date(ts).toISOString()}","msg":"Killed process 4242 (java)"}` }]);
-    const raw = decompress(encodeChunk(columns, 3, 'folded').data);
+    const raw = decompress(encodeChunk(columns, 3, layout).data);
     expect(raw.includes('2024-06-10')).toBe(false); // folded away
     for (const term of ['Killed process 4242 (java)', 'ChecksumMismatchError', '"msg"']) expect(mayStraddleFold(Buffer.from(term))).toBe(false);
     for (const term of ['2024-06-10', '12:00', 'ts":"2', '4Z"', '1718020814123', 'Jun 10']) expect(mayStraddleFold(Buffer.from(term))).toBe(true);
@@ -247,7 +247,7 @@ describe('folded chunks (version 2)', () => {
       return { id: i + 1, timestamp: ts, message: i % 2 ? `{"ts":"${iso}","level":"INFO","msg":"request ${i * 7919 % 1000} done"}` : `${iso} WARN worker-${i % 8} slow query` };
     });
     const columns = columnsOf(events);
-    expect(encodeChunk(columns, 9, 'folded').data.length).toBeLessThan(0.8 * encodeChunk(columns, 9, 'plain').data.length);
+    expect(encodeChunk(columns, 9, layout).data.length).toBeLessThan(0.8 * encodeChunk(columns, 9, 'plain').data.length);
   });
 });
 
@@ -340,7 +340,7 @@ describe('chunks written before their header had a directory (where its columns 
 });
 
 describe('idle compaction', () => {
-  it('rewrites sealed chunks as version 2, and reads and searches return the same events', async () => {
+  it('rewrites sealed chunks as version 3, and reads and searches return the same events', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logharbor-fold-'));
     const path = join(dir, 'test.db');
     const scope = { accountId: '000000000000', region: 'us-east-1' };
@@ -372,7 +372,7 @@ describe('idle compaction', () => {
     db.close();
     rmSync(dir, { recursive: true, force: true });
     expect(versions.length).toBeGreaterThan(0);
-    expect(new Set(versions)).toEqual(new Set([2]));
+    expect(new Set(versions)).toEqual(new Set([3]));
   });
 });
 

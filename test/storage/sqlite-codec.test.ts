@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ChunkInflater, chunkText, decodeChunk, decodeChunkColumns, decodeHeadBatch, encodeChunk, encodeHeadBatch, mergeColumns, messageAt, type EventColumns } from '../../src/storage/sqlite/codec.js';
-import { buildNgramFilter, mayContain } from '../../src/storage/sqlite/ngram-filter.js';
+import { COMPACT_FOLD_BELOW_FILL, SIZED_FILL, blocksMayContain, buildNgramFilter, buildSizedBlockFilters, mayContain } from '../../src/storage/sqlite/ngram-filter.js';
 
 function columnsOf(events: ReadonlyArray<{ id: number; timestamp: number; ingestionTime: number; message: string }>): EventColumns {
   const head = decodeHeadBatch(encodeHeadBatch(events.map((e) => e.timestamp), events.map((e) => e.message)).data, 0, 0);
@@ -143,6 +143,43 @@ describe('4-gram filter', () => {
     // ~5.5% here (filters fold down to a 40-64% fill): a chunk of nothing but random ids is the worst case.
     expect(passed / 2000).toBeLessThan(0.08);
     expect(ids.slice(0, 2000).every((id) => mayContain(filter, Buffer.from(id)))).toBe(true);
+  });
+});
+
+describe('sized block filters (idle compaction, version 3)', () => {
+  const blocksOf = (count: number, blocks: number) => Array.from({ length: blocks }, (_, b) => Uint32Array.from({ length: count }, (_, k) => k).filter((i) => i % blocks === b));
+
+  it('never reject a block holding a substring of one of its messages, and say which blocks may (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }), { minLength: 2, maxLength: 40 }), fc.integer({ min: 2, max: 8 }), fc.nat(), fc.nat(), fc.nat(), (texts, blocks, pick, from, len) => {
+        const c = columnsOf(texts.map((message, i) => ({ id: i, timestamp: i, ingestionTime: 0, message })));
+        const filter = buildSizedBlockFilters(c.text, c.offsets, blocksOf(c.count, blocks));
+        expect(filter.length & (filter.length - 1)).not.toBe(0);
+        const i = pick % texts.length;
+        const bytes = Buffer.from(texts[i]!, 'utf8');
+        const start = from % bytes.length;
+        const term = bytes.subarray(start, start + 1 + (len % (bytes.length - start)));
+        expect(mayContain(filter, term)).toBe(true);
+        expect(blocksMayContain(filter, [term]) & (1 << (i % blocks))).not.toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('are sized for their blocks at about SIZED_FILL, and reject most absent ids', () => {
+    const ids = Array.from({ length: 8000 }, (_, i) => ((i * 2654435761) >>> 0).toString(16).padStart(8, '0') + ((i * 40503) >>> 0).toString(16).padStart(8, '0'));
+    const c = columnsOf(ids.slice(0, 4000).map((id, i) => ({ id: i, timestamp: i, ingestionTime: 0, message: `request ${id} done in ${i % 977} ms` })));
+    const filter = buildSizedBlockFilters(c.text, c.offsets, blocksOf(c.count, 4));
+    const folded = buildNgramFilter(c.text, c.offsets, c.count, COMPACT_FOLD_BELOW_FILL);
+    // Four blocks of a quarter of the ids each: not much more than one filter of them all (no power of two to round to).
+    expect(filter.length).toBeLessThan(1.6 * folded.length);
+    // What a false positive costs is a block: the share of the chunk an absent id has decompressed
+    // (~6% here) is what one filter of the chunk at its ~60% fill cost (~5.5%, above).
+    const popcount = (mask: number) => [...mask.toString(2)].filter((bit) => bit === '1').length;
+    const blocksPassed = ids.slice(4000).reduce((n, id) => n + popcount(blocksMayContain(filter, [Buffer.from(id)])), 0);
+    expect(blocksPassed / (4 * 4000)).toBeLessThan(0.08);
+    ids.slice(0, 4000).forEach((id, i) => expect(blocksMayContain(filter, [Buffer.from(id)]) & (1 << (i % 4))).not.toBe(0));
+    expect(SIZED_FILL).toBe(0.75);
   });
 });
 

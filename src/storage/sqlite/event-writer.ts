@@ -352,8 +352,8 @@ export class EventWriter {
       .get(this.options.compactLevel);
     if (!row) return false;
     const columns = this.inflater.decode(row.data);
-    // Its filter is built again: the blocks of a version 2 chunk hold other events than a sealed one's.
-    const chunk = encodeChunk(columns, this.options.compactLevel, 'folded');
+    // Its filter is built again: the blocks of a version 3 chunk hold other events than a sealed one's.
+    const chunk = encodeChunk(columns, this.options.compactLevel, 'terminated');
     this.db.transaction(() => {
       this.db.prepare('UPDATE chunks SET data = ?, level = ? WHERE id = ?').run(chunk.data, this.options.compactLevel, row.id);
       this.db.prepare('INSERT INTO chunk_filters (chunk_id, filter) VALUES (?, ?) ON CONFLICT (chunk_id) DO UPDATE SET filter = excluded.filter').run(row.id, chunk.filter);
@@ -431,7 +431,7 @@ export class EventWriter {
     for (const c of straddling) {
       const columns = decodeChunk(c.data);
       const kept = selectColumns(columns, (i) => columns.timestamps[i]! >= cutoff);
-      const chunk = encodeChunk(kept, c.level, c.level >= this.options.compactLevel ? 'folded' : 'plain');
+      const chunk = encodeChunk(kept, c.level, c.level >= this.options.compactLevel ? 'terminated' : 'plain');
       dropChunk.run(c.id);
       dropFilter.run(c.id);
       this.insertChunk(groupId, c.stream_id, chunk, c.level);

@@ -19,6 +19,13 @@
 
 export const MARKER = 0xfe;
 const FIRST_ESCAPED = 0xf8;
+/**
+ * Version 3 chunks end each stored message with TERMINATOR, so an original 0xFF byte is written
+ * MARKER ESCAPED_TERMINATOR there (a code no format and no version 2 escape uses): the byte then
+ * occurs in their stored text only between messages.
+ */
+export const TERMINATOR = 0xff;
+export const ESCAPED_TERMINATOR = 0xf7;
 /** 9999-12-31T23:59:59.999Z: beyond it ISO years take 6 digits */
 const MAX_FOLDABLE_MS = 253_402_300_799_999;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -311,7 +318,7 @@ const sharedRenderings = new Renderings();
 
 /** The length of format code's rendering (1 for an escaped byte). */
 export function renderedLength(code: number): number {
-  if (code >= FIRST_ESCAPED) return 1;
+  if (code >= FIRST_ESCAPED || code === ESCAPED_TERMINATOR) return 1;
   const fmt = FORMATS[code];
   if (!fmt) throw new Error(`unknown timestamp format ${code}`);
   return fmt.length;
@@ -321,6 +328,10 @@ export function renderedLength(code: number): number {
 export function writeRendered(code: number, ts: number, out: Uint8Array, at: number): number {
   if (code >= FIRST_ESCAPED) {
     out[at] = code;
+    return 1;
+  }
+  if (code === ESCAPED_TERMINATOR) {
+    out[at] = TERMINATOR;
     return 1;
   }
   if (code >= FORMATS.length || !foldable(ts)) throw new Error(`bad timestamp marker ${code}`);
