@@ -418,6 +418,20 @@ describe('recompression while idle', () => {
     });
   });
 
+  it('waits while searches follow one another (as pages of one do), and runs once they pause', async () => {
+    await withSealedChunks(async (store, levels) => {
+      // A search every 50 ms for 2.5 s: between two, no request is in flight, but nothing is recompressed.
+      const until = Date.now() + 2_500;
+      while (Date.now() < until) {
+        let found = 0;
+        for await (const batch of store.scan(scope, 'g', { descending: false, requiredTerms: ['request 1999'] })) found += batch.filter((e) => e.message.endsWith('request 1999')).length;
+        expect(found).toBe(1);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(levels().every((l) => l < DEFAULT_WRITER_OPTIONS.compactLevel)).toBe(true);
+    });
+  });
+
   it('waits while streams are being read, and runs once reads pause', async () => {
     await withSealedChunks(async (store, levels) => {
       // Reads every 50 ms for 2.5 s (the writer looks for idle work every second): nothing recompressed.

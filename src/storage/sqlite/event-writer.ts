@@ -22,9 +22,12 @@ export interface WriterOptions {
   readonly sealLevel: number;
   readonly compactLevel: number;
   /**
-   * Shared memory written by the store: [0] searches in flight (the scan thread client), [1] stream
-   * reads so far (GetLogEvents). Recompression waits while a search runs and until reads have
-   * paused for IDLE_MS, so that searches and reads after a burst of ingest have the cores.
+   * Shared memory written by the store: [0] scan-thread requests in flight (the scan thread
+   * client), [1] stream reads (GetLogEvents) and search requests so far. Recompression waits while
+   * a request runs and until reads and searches have paused for IDLE_MS, so that searches and
+   * reads after a burst of ingest have the cores. (Waiting only while requests were in flight let
+   * a ~30 ms recompression, at a higher priority than the scan threads, start in every gap of a
+   * search's requests and between the pages of a search.)
    */
   readonly searchActivity?: Int32Array;
 }

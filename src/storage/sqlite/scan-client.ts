@@ -176,7 +176,12 @@ export class ScanThreadClient implements Sealer {
     const worker = this.workers[k] ?? this.start(k);
     this.outstanding[k]!++;
     const activity = this.activity;
-    if (activity) Atomics.add(activity, 0, 1);
+    if (activity) {
+      Atomics.add(activity, 0, 1);
+      // A search's requests count as reads: recompression waits until they have paused too (a
+      // seal is not one: scanId 0).
+      if (scanId !== 0 && activity.length > 1) Atomics.add(activity, 1, 1);
+    }
     const settled = () => {
       if (activity) Atomics.sub(activity, 0, 1);
     };

@@ -151,7 +151,7 @@ export class SqliteLogStore implements LogStore {
     this.migrate();
     this.importLegacyEvents();
     this.nextEventId = this.loadNextEventId();
-    // [0] searches in flight, [1] stream reads: idle recompression waits for both (WriterOptions).
+    // [0] scan-thread requests in flight, [1] stream reads and search requests: idle recompression waits for both (WriterOptions).
     const searchActivity = new Int32Array(new SharedArrayBuffer(8));
     this.activity = searchActivity;
     const writerOptions: WriterOptions = {
