@@ -16,9 +16,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RARE_WORD, RARE_WORD_EVERY } from './lib/generate.js';
 import { BatchSource, createGroup, drive, driveRaw, jsonParseRate, makeClient, MAX_BATCH_EVENTS, prepare, type IngestResult } from './lib/ingest.js';
-import { startServerProcess, type ServerProcess } from './lib/server-process.js';
+import { startServerProcess, threadCpuMs, type ServerProcess } from './lib/server-process.js';
 import { formatNumber, median, percentile, round } from './lib/stats.js';
 import { SqliteLogStore } from '../src/storage/sqlite/sqlite-store.js';
+import { DEFAULT_WRITER_OPTIONS } from '../src/storage/sqlite/defaults.js';
 
 interface Flags {
   events: number;
@@ -234,7 +235,13 @@ async function benchSqlite(flags: Flags): Promise<void> {
       { name: 'full scan, no chunk skippable', key: 'fullScan', pattern: '"Killed process 4242 (java)"', target: '>= 10M events/s', drain: true },
       { name: 'common term, first page', key: 'commonFirstPage', pattern: 'ERROR', target: '', drain: false },
     ];
+    // How much of the corpus idle compaction has rewritten by now: searches read both kinds of chunk.
+    const state = await chunkState(join(dataDir, 'logharbor.db'));
+    record('FilterLogEvents: corpus at search time', 'chunks compacted / sealed / events in heads', state.compacted, `/ ${formatNumber(state.sealed)} / ${formatNumber(state.headEvents)}`, '', 'filter.compactedChunks');
+    summary['filter.sealedChunks'] = state.sealed;
     for (const f of families) {
+      const cpuBefore = threadCpuMs(server.pid);
+      const benchCpuBefore = process.cpuUsage();
       const times: number[] = [];
       let matches = 0;
       let pages = 0;
@@ -252,6 +259,14 @@ async function benchSqlite(flags: Flags): Promise<void> {
         }
       }
       const ms = median(times);
+      summary[`filter.${f.key}.runsMs`] = times.map((t) => round(t, 1)).join(' ');
+      // Where the server's CPU went per search: its busiest threads (main, writer, scan threads, V8's), 10 ms ticks.
+      const cpuAfter = threadCpuMs(server.pid);
+      const perThread = [...cpuAfter].map(([tid, ms]) => ({ tid, ms: (ms - (cpuBefore.get(tid) ?? 0)) / times.length })).filter((t) => t.ms > 0);
+      summary[`filter.${f.key}.serverCpuMsPerSearch`] = round(perThread.reduce((n, t) => n + t.ms, 0), 1);
+      const benchCpu = process.cpuUsage(benchCpuBefore);
+      summary[`filter.${f.key}.benchCpuMsPerSearch`] = round((benchCpu.user + benchCpu.system) / 1000 / times.length, 1);
+      summary[`filter.${f.key}.threadCpuMsPerSearch`] = perThread.sort((a, b) => b.ms - a.ms).slice(0, 8).map((t) => `${t.tid === server!.pid ? 'main' : t.tid}:${round(t.ms, 0)}`).join(' ');
       record(`FilterLogEvents: ${f.name}`, `${f.drain ? 'all pages' : 'first page'} (${matches} matches, ${pages} pages)`, ms, 'ms', f.key === 'fullScan' ? '' : f.target, `filter.${f.key}.ms`);
       summary[`filter.${f.key}.matches`] = matches;
       if (f.key === 'fullScan') record(`FilterLogEvents: ${f.name}`, 'events scanned/s', loaded / (ms / 1000), 'events/s', f.target, 'filter.fullScan.eventsPerSec');
@@ -359,6 +374,19 @@ async function storedParts(path: string): Promise<{ data: number; filters: numbe
 }
 
 /** Bytes of the mixed corpus's chunks and filters per event: the compression figure without other groups' data. */
+/** Chunks idle compaction has rewritten (level 10+) and not yet (sealed), and events still in head batches. */
+async function chunkState(path: string): Promise<{ compacted: number; sealed: number; headEvents: number }> {
+  const Database = (await import('better-sqlite3')).default;
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    const chunks = db.prepare<[number, number], { compacted: number | null; sealed: number | null }>('SELECT SUM(level >= ?) AS compacted, SUM(level < ?) AS sealed FROM chunks').get(DEFAULT_WRITER_OPTIONS.compactLevel, DEFAULT_WRITER_OPTIONS.compactLevel)!;
+    const heads = db.prepare<[], { n: number | null }>('SELECT SUM(event_count) AS n FROM head_batches').get()!;
+    return { compacted: chunks.compacted ?? 0, sealed: chunks.sealed ?? 0, headEvents: heads.n ?? 0 };
+  } finally {
+    db.close();
+  }
+}
+
 async function corpusBytesPerEvent(path: string): Promise<number> {
   const Database = (await import('better-sqlite3')).default;
   const db = new Database(path, { readonly: true });

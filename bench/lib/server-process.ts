@@ -1,6 +1,6 @@
 /** Runs `logharbor server` as a separate process for the bench and samples its memory. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProduction } from './production-build.js';
@@ -27,6 +27,26 @@ export function rssOf(pid: number): { rss: number; peak: number } {
   } catch {
     return { rss: 0, peak: 0 };
   }
+}
+
+/** CPU time (ms) each thread of a process has used so far (Linux, from /proc; empty elsewhere). */
+export function threadCpuMs(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime and stime (fields 14 and 15), in clock ticks of 10 ms
+        out.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * 10);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
 }
 
 export interface ServerProcess {
