@@ -1064,8 +1064,8 @@ function eventsAtOrdinals(keys: Uint8Array, ordinals: readonly number[]): Uint32
       next = first[group + 1]!;
     }
     for (;;) {
-      while (i < n && keys[i] !== group) i++;
-      if (i >= n) throw new Error('chunk corrupt: group keys do not add up');
+      i = keys.indexOf(group, i);
+      if (i === -1) throw new Error('chunk corrupt: group keys do not add up');
       if (next === ordinal) break;
       next++;
       i++;

@@ -7,11 +7,11 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compactColumns, scanChunk } from './chunk-scan.js';
-import { ChunkInflater } from './codec.js';
+import { ChunkInflater, type EventColumns } from './codec.js';
 import { ALL_BLOCKS, blocksMayContain } from './ngram-filter.js';
 import { collector, lowerThreadPriority } from './thread-tuning.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
-import type { ChunkFilterRequest, ChunkSearchReply, HeadSealRequest, ScanThreadMessage, ScanThreadRequest } from './scan-client.js';
+import type { ChunkFilterRequest, ChunkSearchReply, FoundColumns, HeadSealRequest, ScanThreadMessage, ScanThreadRequest } from './scan-client.js';
 import { sealHeadRows, type HeadRowData } from './seal.js';
 
 const port = parentPort;
@@ -75,7 +75,57 @@ function filterChunks(request: ChunkFilterRequest): ChunkSearchReply {
     // A chunk without a filter row cannot be ruled out here (its search finds out).
     passed[k] = filter ? blocksMayContain(filter, terms) : ALL_BLOCKS;
   });
-  return { seq: request.seq, passed };
+  if (!request.search) return { seq: request.seq, passed };
+  // Then the admitted chunks, in order, until what they matched holds maxBytes.
+  const pattern = request.search.pattern !== undefined ? patternOf(request.search.pattern) : undefined;
+  const found: Array<{ at: number; columns: EventColumns }> = [];
+  let bytes = 0;
+  let k = 0;
+  for (; k < passed.length && bytes < request.search.maxBytes; k++) {
+    if (passed[k] === 0) continue;
+    const row = chunkData.get(request.chunkIds[k]!);
+    if (!row) continue; // dropped by retention or a delete meanwhile
+    read(row.data.length);
+    const hit = scanChunk(row.data, passed[k]!, terms, pattern, inflate);
+    if (!hit) continue;
+    const columns = compactColumns(hit.columns, hit.selected);
+    found.push({ at: k, columns });
+    bytes += columns.text.length + 32 * columns.count;
+  }
+  return { seq: request.seq, passed, searchedThrough: k, found: packFound(found) };
+}
+
+/** Chunks' selected events as one set of columns, so that the reply moves six buffers whatever the number of chunks. */
+function packFound(found: ReadonlyArray<{ at: number; columns: EventColumns }>): FoundColumns {
+  let events = 0;
+  let bytes = 0;
+  for (const { columns } of found) {
+    events += columns.count;
+    bytes += columns.text.length;
+  }
+  const out = {
+    at: Uint32Array.from(found, (f) => f.at),
+    starts: new Uint32Array(found.length + 1),
+    ids: new Float64Array(events),
+    timestamps: new Float64Array(events),
+    ingestionTimes: new Float64Array(events),
+    offsets: new Uint32Array(events + 1),
+    text: new Uint8Array(bytes),
+    ascii: Uint8Array.from(found, (f) => (f.columns.ascii ? 1 : 0)),
+  };
+  let e = 0;
+  let at = 0;
+  found.forEach(({ columns: c }, j) => {
+    out.ids.set(c.ids, e);
+    out.timestamps.set(c.timestamps, e);
+    out.ingestionTimes.set(c.ingestionTimes, e);
+    for (let i = 0; i < c.count; i++) out.offsets[e + i + 1] = at + c.offsets[i + 1]!;
+    out.text.set(c.text, at);
+    at += c.text.length;
+    e += c.count;
+    out.starts[j + 1] = e;
+  });
+  return out;
 }
 
 /**
@@ -119,7 +169,14 @@ function pump(): void {
   }
   const c = reply.columns;
   // (A seal's chunks are copied: a small compressed chunk may share Node's buffer pool.)
-  const moved = c ? [c.ids.buffer, c.timestamps.buffer, c.ingestionTimes.buffer, c.offsets.buffer, c.text.buffer] : reply.passed ? [reply.passed.buffer] : [];
+  const f = reply.found;
+  const moved = c
+    ? [c.ids.buffer, c.timestamps.buffer, c.ingestionTimes.buffer, c.offsets.buffer, c.text.buffer]
+    : f
+      ? [reply.passed!.buffer, f.at.buffer, f.starts.buffer, f.ids.buffer, f.timestamps.buffer, f.ingestionTimes.buffer, f.offsets.buffer, f.text.buffer, f.ascii.buffer]
+      : reply.passed
+        ? [reply.passed.buffer]
+        : [];
   port!.postMessage(reply, moved as ArrayBuffer[]);
   if (request.type === 'seal') collectAll();
   setImmediate(pump);

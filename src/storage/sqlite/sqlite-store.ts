@@ -54,6 +54,8 @@ export interface SqliteStoreOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   /** events per scan batch */
   readonly scanBatchSize?: number;
+  /** What the chunks a filter request goes on to search may match, at most (FOUND_BYTES; tests) */
+  readonly scanFoundBytes?: number;
   /** run the event writer in a worker thread (default: yes for files, no for ':memory:') */
   readonly writerThread?: boolean;
   /** sealing and compression knobs (see event-writer.ts) */
@@ -105,6 +107,8 @@ const SPARE_CHUNK_BUFFERS = 2;
 const REMEMBERED_NAMES = 10_000;
 /** Chunks whose filters a scan thread tests in one request. */
 const FILTER_BLOCK_CHUNKS = 128;
+/** What the chunks a filter request goes on to search may match, at most (then the rest are searched one request each). */
+const FOUND_BYTES = 1024 * 1024;
 /** Chunks a stream read lists first (nearChunks): a 100-event page needs one or two. */
 const READ_FIRST_CHUNKS = 8;
 
@@ -121,6 +125,7 @@ export class SqliteLogStore implements LogStore {
   private readonly db: Database.Database;
   private readonly listeners = new AppendListeners();
   private readonly scanBatchSize: number;
+  private readonly scanFoundBytes: number;
   private readonly writer: WriterClient;
   private readonly cache: ChunkCache;
   /** memory of decoded chunks the cache let go of, for the next ones (chunkBuffer) */
@@ -147,6 +152,7 @@ export class SqliteLogStore implements LogStore {
     // cache keeps the server's memory bounded (docs/storage.md, Memory).
     this.db.pragma('cache_size = -2048');
     this.scanBatchSize = options.scanBatchSize ?? 1_000;
+    this.scanFoundBytes = options.scanFoundBytes ?? FOUND_BYTES;
     this.cache = new ChunkCache(options.chunkCacheBytes ?? 8 * 1024 * 1024);
     this.migrate();
     this.importLegacyEvents();
@@ -694,8 +700,11 @@ export class SqliteLogStore implements LogStore {
     // The order the merge opens them in, so requests run ahead of it.
     chunks.sort(query.descending ? (a, b) => b.max_ts - a.max_ts : (a, b) => a.min_ts - b.min_ts);
     // With terms, the chunks' filters are tested in blocks by the scan threads first, and only the
-    // chunks they admit are searched; up to SCAN_AHEAD_CHUNKS searches run ahead of the merge.
+    // chunks they admit are searched: by the same request as far as their matches stay under
+    // FOUND_BYTES, then one request per chunk, up to SCAN_AHEAD_CHUNKS of them ahead of the merge.
     const admitted: Array<Uint8Array | undefined> = [];
+    /** chunks the filter requests searched (undefined: nothing matched) */
+    const searched = new Map<number, EventColumns | undefined>();
     const filtering = new Map<number, Promise<void>>();
     let finished = false;
     const requestBlock = (b: number): Promise<void> | undefined => {
@@ -703,8 +712,9 @@ export class SqliteLogStore implements LogStore {
       let pending = filtering.get(b);
       if (!pending) {
         const ids = chunks.slice(b * FILTER_BLOCK_CHUNKS, (b + 1) * FILTER_BLOCK_CHUNKS).map((c) => c.id);
-        pending = scanner.filterChunks(scanId, ids, termTexts).then((passed) => {
-          admitted[b] = passed ?? new Uint8Array(ids.length).fill(ALL_BLOCKS);
+        pending = scanner.filterChunks(scanId, ids, termTexts, { ...(pattern ? { pattern: pattern.source } : {}), maxBytes: this.scanFoundBytes }).then((filtered) => {
+          admitted[b] = filtered?.passed ?? new Uint8Array(ids.length).fill(ALL_BLOCKS);
+          if (filtered) for (let k = 0; k < filtered.searchedThrough; k++) if (filtered.passed[k] !== 0) searched.set(b * FILTER_BLOCK_CHUNKS + k, filtered.found.get(k));
           filtering.delete(b);
           runAhead();
         });
@@ -743,12 +753,19 @@ export class SqliteLogStore implements LogStore {
           filterBlock(Math.floor(issued / FILTER_BLOCK_CHUNKS));
           return;
         }
-        if (admit) issue(issued);
+        if (admit && !searched.has(issued)) issue(issued);
         issued++;
       }
     };
     const openChunk = (k: number): Opened | Promise<Opened> => {
       if (!admits(k)) return undefined;
+      if (searched.has(k)) {
+        const columns = searched.get(k);
+        searched.delete(k);
+        if (k >= issued) issued = k + 1;
+        runAhead();
+        return columns ? { columns } : undefined;
+      }
       let request = inFlight.get(k);
       if (!request) {
         if (k >= issued) issued = k + 1;
