@@ -190,7 +190,11 @@ export function buildSizedBlockFilters(text: Uint8Array, offsets: Uint32Array, e
   return out;
 }
 
-/** Sets the slot of every 4-gram of messages `events` in a filter of `bits` bits. */
+/**
+ * Sets the slot of every 4-gram of messages `events` in a filter of `bits` bits. buildOf's loop
+ * stays its own: sealing is on the ingest path, and its power-of-two slot is a shift where this
+ * one multiplies and divides.
+ */
 function setGrams(bytes: Uint8Array, offsets: Uint32Array, events: Uint32Array, filter: Uint8Array, bits: number): void {
   for (let k = 0; k < events.length; k++) {
     const i = events[k]!;
