@@ -977,7 +977,7 @@ export function decodeChunkMatching(raw: Buffer, probe: Uint8Array, firstAt?: nu
  */
 function decodeTerminatedMatching(raw: Buffer, layout: ChunkLayoutInfo, columnAt: readonly number[], probe: Uint8Array, firstAt: number | undefined, ranges: readonly number[] | undefined): EventColumns {
   const { keys, stored } = terminatedParts(raw, layout);
-  const marks = readMarks(raw, columnAt[3]!, layout.lengthsEnd!);
+  const marks = readMarks(raw, columnAt[3]!, layout.lengthsEnd!, keys.length);
   const ordinals: number[] = [];
   const hitFrom: number[] = [];
   const hitSize: number[] = [];
@@ -1013,25 +1013,15 @@ function decodeTerminatedMatching(raw: Buffer, layout: ChunkLayoutInfo, columnAt
   return restoreEvents(stored, layout.ascii, picked, from, sizes, valuesAt(raw, columnAt[0]!, picked), valuesAt(raw, columnAt[1]!, picked), valuesAt(raw, columnAt[2]!, picked));
 }
 
-/** Version 3's marks: where stored messages 0, MARK_EVERY, 2 * MARK_EVERY, ... start. */
-function readMarks(raw: Uint8Array, at: number, end: number): number[] {
-  const marks = [0];
-  let sum = 0;
-  while (at < end) {
-    let b = raw[at++]!;
-    let v = b & 0x7f;
-    for (let shift = 7; b >= 0x80; shift += 7) {
-      if (at >= end || shift > 28) throw new Error('chunk corrupt: marks');
-      b = raw[at++]!;
-      v |= (b & 0x7f) << shift;
-    }
-    marks.push((sum += v >>> 0));
-  }
+/** Version 3's marks: where stored messages 0, MARK_EVERY, 2 * MARK_EVERY, ... of n start (summed like offsets). */
+function readMarks(raw: Uint8Array, at: number, end: number, n: number): Uint32Array {
+  const marks = new Uint32Array(n > 0 ? Math.floor((n - 1) / MARK_EVERY) + 1 : 1);
+  if (readVarints(raw, at, marks.length - 1, marks, false) !== end) throw new Error('chunk corrupt: marks');
   return marks;
 }
 
 /** The last mark at or before stored byte pos. */
-function markAtOrBefore(marks: readonly number[], pos: number): number {
+function markAtOrBefore(marks: Uint32Array, pos: number): number {
   let lo = 0;
   let hi = marks.length - 1;
   while (lo < hi) {
