@@ -500,25 +500,28 @@ export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL, l
 // stored message bytes) in one zstd frame and the stored bytes, cut between events, in up to
 // MAX_BLOCKS more, each compressed on its own, so that a search that knows (from the block
 // filters) which blocks may hold its term decompresses those only. A rare word over 10M events
-// hits ~500 chunks once each: a quarter of each chunk instead of all of it.
+// hits ~500 chunks once each: a block of each chunk instead of all of it.
 //   [BLOCKED_TAG][uvarint blocks][uvarint frame lengths x (blocks + 1)][uvarint stored bytes x blocks][frames]
 // The frames' contents one after another are the chunk's usual layout (version 1 or 2): whole, a
 // blocked chunk decodes like any other. (A zstd frame starts with 0x28, so the tag tells them apart.)
 //
-// Only sealed chunks (version 1, zstd 1: what ingest writes and searches of recent logs read until
-// the writer is idle) are: idle compaction writes version 2 in one piece. Blocks there measured
-// 19.82 -> 21.17 B/event for the 1M bench's database even at zstd 13 (its chunks of ~7,000 events
-// make blocks of ~190 KB, which compress and filter worse), for searches of compacted chunks
-// 335-537 -> 238-330 ms at 10M events; see docs/storage.md.
+// Sealed chunks (version 1, zstd 1: what ingest writes and searches of recent logs read until the
+// writer is idle) are cut finer than idle compaction's (version 3, zstd 10): a block costs zstd 1
+// little (the 10M bench's chunks: 24.4 -> 25.6 B/event in eight blocks rather than four, filters
+// 2.56 -> 2.68), and compaction rewrites them anyway, while a rare-term hit on one decompresses and
+// searches an eighth of it (~280 -> ~215 us a hit, the blob read aside).
 
 const BLOCKED_TAG = 0x42;
-/** A block holds at least this much stored text. */
+/** Sealed chunks: blocks of at least this much stored text, at most SEALED_MAX_BLOCKS of them. */
+const SEALED_BLOCK_MIN_BYTES = 64 * 1024;
+const SEALED_MAX_BLOCKS = 8;
+/** Compacted chunks (version 3): four blocks, a hit costs a quarter of the chunk's decompression and text search. */
 const BLOCK_MIN_BYTES = 128 * 1024;
-/** Four blocks: a hit costs a quarter of the chunk's decompression and text search. */
 const MAX_BLOCKS = 4;
 
-function blockCountFor(storedBytes: number): number {
-  return Math.max(1, Math.min(MAX_BLOCKS, Math.floor(storedBytes / BLOCK_MIN_BYTES)));
+function blockCountFor(storedBytes: number, terminated: boolean): number {
+  const [min, max] = terminated ? [BLOCK_MIN_BYTES, MAX_BLOCKS] : [SEALED_BLOCK_MIN_BYTES, SEALED_MAX_BLOCKS];
+  return Math.max(1, Math.min(max, Math.floor(storedBytes / min)));
 }
 
 /**
@@ -528,7 +531,7 @@ function blockCountFor(storedBytes: number): number {
  * undefined when it stays in one piece.
  */
 function cutBlocks(storedOrder: Uint32Array | undefined, storedLengths: Uint32Array, n: number, total: number, terminated: boolean): { events: number[][]; ends: number[] } | undefined {
-  let blocks = blockCountFor(total);
+  let blocks = blockCountFor(total, terminated);
   if (blocks === 1) return undefined;
   const events = Array.from({ length: blocks }, () => [] as number[]);
   const ends = new Array<number>(blocks).fill(0);
