@@ -409,6 +409,41 @@ describe('recompression while idle', () => {
     }
   }
 
+  it('brings chunks compacted at an earlier, lower level to the current one (an upgraded database)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'logharbor-idle-'));
+    const path = join(dir, 'test.db');
+    const levels = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare<[], { level: number }>('SELECT level FROM chunks').all().map((r) => r.level);
+      } finally {
+        db.close();
+      }
+    };
+    const events = Array.from({ length: 2000 }, (_, i) => ({ timestamp: t0 + i, message: `${new Date(t0 + i).toISOString()} INFO request ${i}` }));
+    try {
+      const before = new SqliteLogStore({ path, synchronous: 'NORMAL', writer: { sealEvents: 200, compactLevel: DEFAULT_WRITER_OPTIONS.compactLevel - 1 } });
+      await before.createLogGroup(scope, { name: 'g', creationTime: 1, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
+      await before.createLogStream(scope, 'g', 's', 1);
+      await before.appendEvents(scope, 'g', 's', events, Date.now());
+      await before.sealAll();
+      await before.compactAll();
+      await before.close();
+      expect(levels().every((l) => l === DEFAULT_WRITER_OPTIONS.compactLevel - 1)).toBe(true);
+      const store = new SqliteLogStore({ path, synchronous: 'NORMAL' });
+      try {
+        const deadline = Date.now() + 10_000;
+        while (levels().some((l) => l < DEFAULT_WRITER_OPTIONS.compactLevel) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect(levels().every((l) => l === DEFAULT_WRITER_OPTIONS.compactLevel)).toBe(true);
+        expect((await store.readStream(scope, 'g', 's', { direction: 'forward', startTime: t0, limit: 10_000 })).map((e) => e.message)).toEqual(events.map((e) => e.message));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs once searches are done (the count of searches in flight returns to zero)', async () => {
     await withSealedChunks(async (store) => {
       // A search in flight holds recompression off; the count goes back to zero when it ends.
