@@ -348,7 +348,7 @@ export class EventWriter {
     return sealed;
   }
 
-  /** Recompresses one chunk sealed at the fast level; returns false when none is left. */
+  /** Recompresses one chunk below the compaction level (as sealed, or compacted at a lower level by an earlier version); returns false when none is left. */
   compactOne(): boolean {
     const row = this.db
       .prepare<[number], { id: number; data: Buffer }>('SELECT id, data FROM chunks WHERE level < ? ORDER BY level, id LIMIT 1')
