@@ -200,7 +200,7 @@ const encodeScratch = new ByteWriter(0);
 
 class ByteReader {
   at = 0;
-  constructor(readonly buf: Buffer) {}
+  constructor(readonly buf: Uint8Array) {}
   uvarint(): number {
     let v = 0;
     let scale = 1;
@@ -565,7 +565,7 @@ interface BlockTable {
 
 function readBlockTable(data: Uint8Array): BlockTable | undefined {
   if (data[0] !== BLOCKED_TAG) return undefined;
-  const r = new ByteReader(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const r = new ByteReader(data);
   r.uvarint();
   const blocks = r.uvarint();
   const lengths: number[] = [];

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compactColumns, scanChunk } from './chunk-scan.js';
 import { ChunkInflater, type EventColumns } from './codec.js';
 import { ALL_BLOCKS, blocksMayContain } from './ngram-filter.js';
-import { collector, lowerThreadPriority } from './thread-tuning.js';
+import { collector, detachOnce, lowerThreadPriority } from './thread-tuning.js';
 import { compileFilterPattern, type CompiledFilterPattern } from '../../core/filter-pattern/index.js';
 import type { ChunkFilterRequest, ChunkSearchReply, FoundColumns, HeadSealRequest, ScanThreadMessage, ScanThreadRequest } from './scan-client.js';
 import { sealHeadRows, type HeadRowData } from './seal.js';
@@ -19,6 +19,8 @@ if (!port) throw new Error('scan-thread.ts runs only as a worker thread');
 
 // Searches yield the CPU to appends (thread-tuning.ts).
 lowerThreadPriority(10);
+// Before anything is compiled: replies move their buffers (thread-tuning.ts).
+detachOnce();
 const { path } = workerData as { path: string };
 const db = new Database(path, { readonly: true, fileMustExist: true });
 db.pragma('busy_timeout = 10000');

@@ -33,3 +33,15 @@ export function collector(type: 'minor' | 'major'): () => void {
     return () => undefined;
   }
 }
+
+/**
+ * Detaches a throwaway ArrayBuffer. V8 compiles typed-array accesses without a check for detached
+ * buffers while no buffer of the isolate has ever been detached, and throws all that code away at
+ * the first detach: a scan thread's first reply that moves its buffers (postMessage's transfer
+ * list) did so during the server's first search, after V8 had compiled that search's hot functions
+ * (the hit's event, id and time lookups), which it then compiled again. Called when a thread starts.
+ */
+export function detachOnce(): void {
+  const buffer = new ArrayBuffer(8);
+  structuredClone(buffer, { transfer: [buffer] });
+}
