@@ -380,19 +380,22 @@ describe('recompression while idle', () => {
   const scope = { accountId: '000000000000', region: 'us-east-1' };
   const t0 = Date.now() - 60_000;
 
+  /** The zstd level of every chunk in the database at path. */
+  function chunkLevels(path: string): number[] {
+    const db = new Database(path, { readonly: true });
+    try {
+      return db.prepare<[], { level: number }>('SELECT level FROM chunks').all().map((r) => r.level);
+    } finally {
+      db.close();
+    }
+  }
+
   /** A store with writer and scan threads, as the server runs them, holding 10 sealed chunks at the fast level. */
   async function withSealedChunks(run: (store: SqliteLogStore, levels: () => number[]) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'logharbor-idle-'));
     const path = join(dir, 'test.db');
     const store = new SqliteLogStore({ path, synchronous: 'NORMAL', writer: { sealEvents: 200 } });
-    const levels = () => {
-      const db = new Database(path, { readonly: true });
-      try {
-        return db.prepare<[], { level: number }>('SELECT level FROM chunks').all().map((r) => r.level);
-      } finally {
-        db.close();
-      }
-    };
+    const levels = () => chunkLevels(path);
     try {
       await store.createLogGroup(scope, { name: 'g', creationTime: 1, logGroupClass: 'STANDARD', deletionProtectionEnabled: false });
       await store.createLogStream(scope, 'g', 's', 1);
@@ -412,14 +415,7 @@ describe('recompression while idle', () => {
   it('brings chunks compacted at an earlier, lower level to the current one (an upgraded database)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'logharbor-idle-'));
     const path = join(dir, 'test.db');
-    const levels = () => {
-      const db = new Database(path, { readonly: true });
-      try {
-        return db.prepare<[], { level: number }>('SELECT level FROM chunks').all().map((r) => r.level);
-      } finally {
-        db.close();
-      }
-    };
+    const levels = () => chunkLevels(path);
     const events = Array.from({ length: 2000 }, (_, i) => ({ timestamp: t0 + i, message: `${new Date(t0 + i).toISOString()} INFO request ${i}` }));
     try {
       const before = new SqliteLogStore({ path, synchronous: 'NORMAL', writer: { sealEvents: 200, compactLevel: DEFAULT_WRITER_OPTIONS.compactLevel - 1 } });
