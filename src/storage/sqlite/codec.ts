@@ -496,9 +496,9 @@ export function encodeChunk(columns: EventColumns, level = DEFAULT_ZSTD_LEVEL, l
 }
 
 // ---- blocks -------------------------------------------------------------------------------------
-// A sealed chunk with enough text is stored in blocks: its header columns (everything but the
-// stored message bytes) in one zstd frame and the stored bytes, cut between events, in up to
-// MAX_BLOCKS more, each compressed on its own, so that a search that knows (from the block
+// A chunk with enough text is stored in blocks: its header columns (everything but the stored
+// message bytes) in one zstd frame and the stored bytes, cut between events, in up to
+// SEALED_MAX_BLOCKS (sealed) or MAX_BLOCKS (compacted) more, each compressed on its own, so that a search that knows (from the block
 // filters) which blocks may hold its term decompresses those only. A rare word over 10M events
 // hits ~500 chunks once each: a block of each chunk instead of all of it.
 //   [BLOCKED_TAG][uvarint blocks][uvarint frame lengths x (blocks + 1)][uvarint stored bytes x blocks][frames]
